@@ -1,0 +1,1 @@
+"""Pulse: take the pulse of X for executives, inside Microsoft Teams."""

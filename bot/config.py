@@ -1,0 +1,238 @@
+"""Typed settings, read once at start from the environment and `.env`.
+
+Every variable is documented in `.env.example`. `load_settings()` validates everything at once and
+raises `ConfigError` whose message lists every problem, so a bad deployment fails with one clear
+message instead of one error per restart.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_SERVICE_URL_HOSTS = (
+    "smba.trafficmanager.net",
+    "*.botframework.com",
+    "*.trafficmanager.net",
+)
+BOTFRAMEWORK_OPENID_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+
+
+class Mode(StrEnum):
+    DEMO = "demo"
+    PRODUCTION = "production"
+
+
+class StorageBackend(StrEnum):
+    LOCAL = "local"
+    BLOB = "blob"
+
+
+class AppType(StrEnum):
+    SINGLE_TENANT = "SingleTenant"
+    MULTI_TENANT = "MultiTenant"
+    USER_ASSIGNED_MSI = "UserAssignedMSI"
+
+
+def _split_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+CsvList = Annotated[list[str], NoDecode]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; `problems` lists every reason."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"Pulse cannot start: the configuration has {len(problems)} problem(s):\n{lines}")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    mode: Mode = Field(Mode.DEMO, alias="PULSE_MODE")
+    host: str | None = Field(None, alias="PULSE_HOST")
+    port: int = Field(3978, alias="PULSE_PORT", ge=0, le=65535)
+    log_level: str = Field("INFO", alias="PULSE_LOG_LEVEL")
+    log_format: str = Field("text", alias="PULSE_LOG_FORMAT", pattern="^(text|json)$")
+    public_url: str | None = Field(None, alias="PULSE_PUBLIC_URL")
+
+    # Bot identity (required in production).
+    app_id: str = Field("", alias="MICROSOFT_APP_ID")
+    app_password: SecretStr = Field(SecretStr(""), alias="MICROSOFT_APP_PASSWORD")
+    app_tenant_id: str = Field("", alias="MICROSOFT_APP_TENANT_ID")
+    app_type: AppType = Field(AppType.SINGLE_TENANT, alias="MICROSOFT_APP_TYPE")
+
+    # Edge guards.
+    allowed_tenants: CsvList = Field(default_factory=list, alias="PULSE_ALLOWED_TENANTS")
+    allowed_channels: CsvList = Field(default_factory=lambda: ["msteams"], alias="PULSE_ALLOWED_CHANNELS")
+    allowed_service_url_hosts: CsvList = Field(
+        default_factory=lambda: list(DEFAULT_SERVICE_URL_HOSTS), alias="PULSE_ALLOWED_SERVICE_URL_HOSTS"
+    )
+    max_body_bytes: int = Field(256 * 1024, alias="PULSE_MAX_BODY_BYTES", ge=1024)
+    openid_metadata_url: str = Field(BOTFRAMEWORK_OPENID_URL, alias="PULSE_OPENID_METADATA_URL")
+    token_issuers: CsvList = Field(
+        default_factory=lambda: ["https://api.botframework.com"], alias="PULSE_TOKEN_ISSUERS"
+    )
+    oauth_authority: str | None = Field(None, alias="PULSE_OAUTH_AUTHORITY")
+    dedupe_ttl_hours: int = Field(48, alias="PULSE_DEDUPE_TTL_HOURS", ge=1)
+
+    # Storage.
+    storage_backend: StorageBackend = Field(StorageBackend.LOCAL, alias="STORAGE_BACKEND")
+    data_dir: Path = Field(Path("var/data"), alias="PULSE_DATA_DIR")
+    azure_storage_connection_string: SecretStr | None = Field(
+        None, alias="AZURE_STORAGE_CONNECTION_STRING"
+    )
+    azure_storage_account_url: str | None = Field(None, alias="AZURE_STORAGE_ACCOUNT_URL")
+    azure_storage_container: str = Field("pulse", alias="AZURE_STORAGE_CONTAINER")
+    storage_timeout_s: float = Field(5.0, alias="STORAGE_TIMEOUT_S", gt=0, le=60)
+    cache_retention_days: int = Field(7, alias="PULSE_CACHE_RETENTION_DAYS", ge=1)
+
+    # Posts source (X).
+    x_bearer_token: SecretStr | None = Field(None, alias="X_BEARER_TOKEN")
+    x_posting_enabled: bool = Field(False, alias="X_POSTING_ENABLED")
+
+    # Language engine.
+    openai_api_key: SecretStr | None = Field(None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(None, alias="OPENAI_BASE_URL")
+    openai_model: str = Field("gpt-4.1-mini", alias="OPENAI_MODEL")
+
+    @field_validator(
+        "allowed_tenants", "allowed_channels", "allowed_service_url_hosts", "token_issuers",
+        mode="before",
+    )
+    @classmethod
+    def _csv(cls, value: Any) -> Any:
+        return _split_list(value)
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    # -- derived values -------------------------------------------------------------------
+
+    @property
+    def is_demo(self) -> bool:
+        return self.mode is Mode.DEMO
+
+    @property
+    def bind_host(self) -> str:
+        if self.host:
+            return self.host
+        return "127.0.0.1" if self.is_demo else "0.0.0.0"  # noqa: S104 - production serves a container port
+
+    @property
+    def effective_allowed_tenants(self) -> list[str]:
+        if self.allowed_tenants:
+            return self.allowed_tenants
+        return [self.app_tenant_id] if self.app_tenant_id else []
+
+    @property
+    def effective_service_url_hosts(self) -> list[str]:
+        hosts = list(self.allowed_service_url_hosts)
+        if self.is_demo:
+            hosts += ["127.0.0.1", "localhost", "::1"]
+        return hosts
+
+    def secrets(self) -> list[str]:
+        """Every secret value configured, for the log redaction filter."""
+        values = [self.app_password, self.azure_storage_connection_string, self.x_bearer_token,
+                  self.openai_api_key]
+        found = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
+        if self.azure_storage_connection_string is not None:
+            for part in self.azure_storage_connection_string.get_secret_value().split(";"):
+                key, _, val = part.partition("=")
+                if key.strip().lower() in {"accountkey", "sharedaccesssignature"} and val:
+                    found.append(val)
+        return found
+
+    def mode_problems(self) -> list[str]:
+        problems: list[str] = []
+        if self.is_demo:
+            if self.host and not _is_loopback(self.host):
+                problems.append(
+                    f"PULSE_HOST={self.host}: demo mode has no authentication and only binds to "
+                    "loopback (127.0.0.1, ::1 or localhost)"
+                )
+            if self.x_posting_enabled:
+                problems.append("X_POSTING_ENABLED=true is not allowed in demo mode")
+        else:
+            if not self.app_id:
+                problems.append("MICROSOFT_APP_ID is required in production mode")
+            if not self.app_tenant_id and self.app_type is not AppType.MULTI_TENANT:
+                problems.append("MICROSOFT_APP_TENANT_ID is required in production mode")
+            if self.app_type is not AppType.USER_ASSIGNED_MSI and not self.app_password.get_secret_value():
+                problems.append(
+                    "MICROSOFT_APP_PASSWORD is required in production mode "
+                    "(or MICROSOFT_APP_TYPE=UserAssignedMSI)"
+                )
+            if not self.effective_allowed_tenants:
+                problems.append("PULSE_ALLOWED_TENANTS (or MICROSOFT_APP_TENANT_ID) must name a tenant")
+        if self.storage_backend is StorageBackend.BLOB and not (
+            self.azure_storage_connection_string or self.azure_storage_account_url
+        ):
+            problems.append(
+                "STORAGE_BACKEND=blob needs AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL"
+            )
+        if self.x_posting_enabled and not self.x_bearer_token:
+            problems.append("X_POSTING_ENABLED=true needs X credentials")
+        return problems
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate settings; raise `ConfigError` listing every problem found."""
+    problems: list[str] = []
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        bad_fields: set[str] = set()
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else ""
+            bad_fields.add(_field_of(name))
+            problems.append(f"{name}: {str(err['msg']).removeprefix('Value error, ')}")
+        # Re-read with the broken fields at their defaults, to report the remaining problems too.
+        defaults = {f: Settings.model_fields[f].get_default(call_default_factory=True)
+                    for f in bad_fields if f in Settings.model_fields}
+        try:
+            settings = Settings(**{**overrides, **defaults})
+        except ValidationError:
+            raise ConfigError(problems) from None
+    problems.extend(settings.mode_problems())
+    if problems:
+        raise ConfigError(problems)
+    return settings
+
+
+def _field_of(name: str) -> str:
+    for field, info in Settings.model_fields.items():
+        if name in (field, info.alias):
+            return field
+    return name

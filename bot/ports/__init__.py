@@ -1,0 +1,1 @@
+"""Protocols between the layers: what the services need, whatever implements it."""
