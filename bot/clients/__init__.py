@@ -1,0 +1,1 @@
+"""Adapters to the outside: X, the language model, storage, the demo corpus."""

@@ -1,0 +1,1 @@
+"""Use cases: ask, draft, approve, brief, alert."""

@@ -1,0 +1,1 @@
+"""Test helpers: real local servers speaking the wire formats of X, OpenAI, the Bot Connector."""
