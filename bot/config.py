@@ -54,7 +54,9 @@ class ConfigError(Exception):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"Pulse cannot start: the configuration has {len(problems)} problem(s):\n{lines}")
+        super().__init__(
+            f"Pulse cannot start: the configuration has {len(problems)} problem(s):\n{lines}"
+        )
 
 
 class Settings(BaseSettings):
@@ -71,6 +73,7 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", alias="PULSE_LOG_LEVEL")
     log_format: str = Field("text", alias="PULSE_LOG_FORMAT", pattern="^(text|json)$")
     public_url: str | None = Field(None, alias="PULSE_PUBLIC_URL")
+    company_name: str = Field("Velora", alias="PULSE_COMPANY_NAME", min_length=1)
 
     # Bot identity (required in production).
     app_id: str = Field("", alias="MICROSOFT_APP_ID")
@@ -80,9 +83,12 @@ class Settings(BaseSettings):
 
     # Edge guards.
     allowed_tenants: CsvList = Field(default_factory=list, alias="PULSE_ALLOWED_TENANTS")
-    allowed_channels: CsvList = Field(default_factory=lambda: ["msteams"], alias="PULSE_ALLOWED_CHANNELS")
+    allowed_channels: CsvList = Field(
+        default_factory=lambda: ["msteams"], alias="PULSE_ALLOWED_CHANNELS"
+    )
     allowed_service_url_hosts: CsvList = Field(
-        default_factory=lambda: list(DEFAULT_SERVICE_URL_HOSTS), alias="PULSE_ALLOWED_SERVICE_URL_HOSTS"
+        default_factory=lambda: list(DEFAULT_SERVICE_URL_HOSTS),
+        alias="PULSE_ALLOWED_SERVICE_URL_HOSTS",
     )
     max_body_bytes: int = Field(256 * 1024, alias="PULSE_MAX_BODY_BYTES", ge=1024)
     openid_metadata_url: str = Field(BOTFRAMEWORK_OPENID_URL, alias="PULSE_OPENID_METADATA_URL")
@@ -113,7 +119,10 @@ class Settings(BaseSettings):
     openai_model: str = Field("gpt-4.1-mini", alias="OPENAI_MODEL")
 
     @field_validator(
-        "allowed_tenants", "allowed_channels", "allowed_service_url_hosts", "token_issuers",
+        "allowed_tenants",
+        "allowed_channels",
+        "allowed_service_url_hosts",
+        "token_issuers",
         mode="before",
     )
     @classmethod
@@ -155,8 +164,12 @@ class Settings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """Every secret value configured, for the log redaction filter."""
-        values = [self.app_password, self.azure_storage_connection_string, self.x_bearer_token,
-                  self.openai_api_key]
+        values = [
+            self.app_password,
+            self.azure_storage_connection_string,
+            self.x_bearer_token,
+            self.openai_api_key,
+        ]
         found = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
         if self.azure_storage_connection_string is not None:
             for part in self.azure_storage_connection_string.get_secret_value().split(";"):
@@ -180,18 +193,24 @@ class Settings(BaseSettings):
                 problems.append("MICROSOFT_APP_ID is required in production mode")
             if not self.app_tenant_id and self.app_type is not AppType.MULTI_TENANT:
                 problems.append("MICROSOFT_APP_TENANT_ID is required in production mode")
-            if self.app_type is not AppType.USER_ASSIGNED_MSI and not self.app_password.get_secret_value():
+            if (
+                self.app_type is not AppType.USER_ASSIGNED_MSI
+                and not self.app_password.get_secret_value()
+            ):
                 problems.append(
                     "MICROSOFT_APP_PASSWORD is required in production mode "
                     "(or MICROSOFT_APP_TYPE=UserAssignedMSI)"
                 )
             if not self.effective_allowed_tenants:
-                problems.append("PULSE_ALLOWED_TENANTS (or MICROSOFT_APP_TENANT_ID) must name a tenant")
+                problems.append(
+                    "PULSE_ALLOWED_TENANTS (or MICROSOFT_APP_TENANT_ID) must name a tenant"
+                )
         if self.storage_backend is StorageBackend.BLOB and not (
             self.azure_storage_connection_string or self.azure_storage_account_url
         ):
             problems.append(
-                "STORAGE_BACKEND=blob needs AZURE_STORAGE_CONNECTION_STRING or AZURE_STORAGE_ACCOUNT_URL"
+                "STORAGE_BACKEND=blob needs AZURE_STORAGE_CONNECTION_STRING "
+                "or AZURE_STORAGE_ACCOUNT_URL"
             )
         if self.x_posting_enabled and not self.x_bearer_token:
             problems.append("X_POSTING_ENABLED=true needs X credentials")
@@ -219,10 +238,14 @@ def load_settings(**overrides: Any) -> Settings:
             bad_fields.add(_field_of(name))
             problems.append(f"{name}: {str(err['msg']).removeprefix('Value error, ')}")
         # Re-read with the broken fields at their defaults, to report the remaining problems too.
-        defaults = {f: Settings.model_fields[f].get_default(call_default_factory=True)
-                    for f in bad_fields if f in Settings.model_fields}
+        defaults = {
+            f: Settings.model_fields[f].get_default(call_default_factory=True)
+            for f in bad_fields
+            if f in Settings.model_fields
+        }
         try:
-            settings = Settings(**{**overrides, **defaults})
+            kept = {k: v for k, v in overrides.items() if _field_of(k) not in bad_fields}
+            settings = Settings(**{**kept, **defaults})
         except ValidationError:
             raise ConfigError(problems) from None
     problems.extend(settings.mode_problems())

@@ -2,7 +2,3 @@
 
 from __future__ import annotations
 
-import os
-
-# Tests never read a developer's .env, and never reach the network beyond loopback.
-os.environ.setdefault("PULSE_ENV_FILE", "")

@@ -84,6 +84,9 @@ class CountSeries:
     granularity: Granularity
     buckets: tuple[CountBucket, ...]
     total: int
+    partial: bool = False
+    reason: str | None = None  # why partial: "rate_limited", "server_error", "timeout"
+    requests: int = 0  # HTTP requests made (each one is a billed counts request on X)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,10 @@ class SearchResult:
     reason: str | None = None  # why partial: "rate_limited", "server_error", "timeout", "budget"
     requests: int = 0  # HTTP requests made
     newest_id: str | None = None
+    # What the source was billed for, when it bills (X bills every post and user it returns,
+    # including those beyond `max_posts` on a page of 10 minimum): empty for free sources.
+    read_post_ids: tuple[str, ...] = ()
+    read_user_ids: tuple[str, ...] = ()
 
 
 class SourceError(Exception):
@@ -119,6 +126,20 @@ class BudgetExceeded(SourceError):
     """The monthly X budget cap is reached: further reads are stopped."""
 
 
+class PostRejected(SourceError):
+    """X refused to create the post (duplicate content, reply not allowed, too long, rate
+    limited...). `retry_at` is set when trying again later may succeed."""
+
+    def __init__(self, message: str, *, retry_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+class PublishUncertain(SourceError):
+    """Creating a post failed in a way that leaves its outcome unknown (timeout, 5xx):
+    reconcile with the account's recent posts before trying again."""
+
+
 @runtime_checkable
 class PostSource(Protocol):
     async def search(
@@ -134,3 +155,12 @@ class PostSource(Protocol):
 
     async def counts(self, query: str, window: Window, granularity: Granularity) -> CountSeries:
         """Volume of posts matching `query` per bucket."""
+
+
+@runtime_checkable
+class PostPublisher(Protocol):
+    async def create_post(self, text: str, *, reply_to_id: str | None = None) -> tuple[str, str]:
+        """Create a post as the account; return its id and URL."""
+
+    async def recent_posts_of_me(self, limit: int = 20) -> list[Post]:
+        """The account's own most recent posts, newest first (for reconciliation)."""

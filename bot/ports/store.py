@@ -8,6 +8,7 @@ create-only writes (`if_none_match=True`).
 
 from __future__ import annotations
 
+import builtins
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -81,13 +82,13 @@ class Store(Protocol):
     async def delete(self, key: str, *, if_match: str | None = None) -> bool:
         """Delete; False when there was nothing. A stale `if_match` raises `PreconditionFailed`."""
 
-    async def list(self, prefix: str) -> list[str]:
+    async def list(self, prefix: str) -> builtins.list[str]:
         """Every key that starts with `prefix`, sorted."""
 
     async def append(self, log: str, record: JSON) -> None:
         """Append one record to an append-only log (the audit log). Never rewritten."""
 
-    async def read_log(self, log: str) -> list[JSON]:
+    async def read_log(self, log: str) -> builtins.list[JSON]:
         """Every record of a log, in order of appending."""
 
     async def acquire_lease(self, key: str, holder: str, duration_s: float) -> Lease | None:

@@ -16,7 +16,12 @@ Card = dict[str, Any]
 
 
 def adaptive_card(body: list[dict[str, Any]], actions: list[dict[str, Any]] | None = None) -> Card:
-    card: Card = {"type": "AdaptiveCard", "$schema": CARD_SCHEMA, "version": CARD_VERSION, "body": body}
+    card: Card = {
+        "type": "AdaptiveCard",
+        "$schema": CARD_SCHEMA,
+        "version": CARD_VERSION,
+        "body": body,
+    }
     if actions:
         card["actions"] = actions
     return card
@@ -32,7 +37,11 @@ def bullets(items: list[str]) -> dict[str, Any]:
 
 def message_action(title: str, text: str) -> dict[str, Any]:
     """A button that sends `text` as if the user had typed it (imBack), for example questions."""
-    return {"type": "Action.Submit", "title": title, "data": {"msteams": {"type": "imBack", "value": text}}}
+    return {
+        "type": "Action.Submit",
+        "title": title,
+        "data": {"msteams": {"type": "imBack", "value": text}},
+    }
 
 
 def welcome_card(lang: str, company: str, demo: bool) -> Card:

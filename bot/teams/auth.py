@@ -1,0 +1,221 @@
+"""Inbound authentication of Bot Framework requests, done by us.
+
+botbuilder 4.17.1 as shipped turns malformed or forged tokens into HTTP 500, accepts Emulator
+tokens, and disables authentication when the app id is empty. `TokenValidator` checks the JWT
+itself (RS256 only, a key from the channel's OpenID metadata endorsed for the channel, issuer,
+audience, lifetime, `serviceurl` claim) and raises `Unauthorized`; the endpoint turns that into
+a 401 before any handler runs. `PulseAuthentication` plugs it into the CloudAdapter and wraps
+every outbound connector so the bot's token only goes to allowed service URLs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+import jwt
+from botbuilder.schema import Activity
+from botframework.connector import ConnectorClient
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    AuthenticationConstants,
+    BotFrameworkAuthentication,
+    ClaimsIdentity,
+    ConnectorFactory,
+    UserTokenClient,
+)
+
+from bot.teams.guards import ServiceUrlNotAllowed, service_url_allowed
+
+logger = logging.getLogger(__name__)
+
+ALLOWED_ALGORITHMS = ("RS256",)
+CLOCK_SKEW_S = 300
+METADATA_TTL_S = 24 * 3600
+MIN_REFRESH_INTERVAL_S = 300  # an unknown kid forces a refresh at most this often
+FETCH_TIMEOUT_S = 5.0
+
+
+class Unauthorized(Exception):
+    """The request is not from the Bot Framework channel: answer 401, run nothing."""
+
+
+@dataclass
+class _KeySet:
+    keys: dict[str, tuple[Any, list[str]]] = field(
+        default_factory=dict
+    )  # kid -> (key, endorsements)
+    fetched_at: float = 0.0
+
+
+class OpenIdKeys:
+    """Signing keys from an OpenID metadata document, cached, refreshed on an unknown kid."""
+
+    def __init__(self, metadata_url: str) -> None:
+        self._metadata_url = metadata_url
+        self._keyset = _KeySet()
+        self._lock = asyncio.Lock()
+        self._last_attempt = 0.0
+
+    async def get(self, kid: str) -> tuple[Any, list[str]] | None:
+        now = time.monotonic()
+        if (
+            self._keyset.fetched_at == 0
+            or now - self._keyset.fetched_at > METADATA_TTL_S
+            or (kid not in self._keyset.keys and now - self._last_attempt > MIN_REFRESH_INTERVAL_S)
+        ):
+            await self._refresh()
+        return self._keyset.keys.get(kid)
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            self._last_attempt = time.monotonic()
+            try:
+                timeout = aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S)
+                async with aiohttp.ClientSession(timeout=timeout) as session:
+                    async with session.get(self._metadata_url) as resp:
+                        resp.raise_for_status()
+                        metadata = await resp.json(content_type=None)
+                    async with session.get(str(metadata["jwks_uri"])) as resp:
+                        resp.raise_for_status()
+                        jwks = await resp.json(content_type=None)
+            except (aiohttp.ClientError, TimeoutError, KeyError, ValueError, TypeError) as exc:
+                logger.warning(
+                    "could not refresh the channel's signing keys: %s", type(exc).__name__
+                )
+                return
+            keys: dict[str, tuple[Any, list[str]]] = {}
+            for jwk in jwks.get("keys", []):
+                kid = jwk.get("kid")
+                if not kid or jwk.get("kty") != "RSA":
+                    continue
+                try:
+                    key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
+                except (jwt.InvalidKeyError, ValueError, TypeError):
+                    continue
+                keys[kid] = (key, [str(e) for e in jwk.get("endorsements", [])])
+            self._keyset = _KeySet(keys, time.monotonic())
+
+
+class TokenValidator:
+    """Validates the `Authorization` header of an inbound activity."""
+
+    def __init__(
+        self,
+        *,
+        app_id: str,
+        issuers: Sequence[str],
+        keys: OpenIdKeys | None,
+        require_auth: bool,
+    ) -> None:
+        self._app_id = app_id
+        self._issuers = list(issuers)
+        self._keys = keys
+        self._require_auth = require_auth
+
+    async def validate(self, auth_header: str | None, activity: Activity) -> ClaimsIdentity:
+        if not self._require_auth:
+            # Demo mode: loopback only, no app id; the local Teams emulator sends no usable token.
+            return ClaimsIdentity({}, True, AuthenticationConstants.ANONYMOUS_AUTH_TYPE)
+        if not auth_header:
+            raise Unauthorized("missing Authorization header")
+        scheme, _, token = auth_header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Authorization is not a bearer token")
+        token = token.strip()
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("malformed token") from exc
+        if header.get("alg") not in ALLOWED_ALGORITHMS:
+            raise Unauthorized("token algorithm not allowed")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or self._keys is None:
+            raise Unauthorized("token has no key id")
+        found = await self._keys.get(kid)
+        if found is None:
+            raise Unauthorized("token signed with an unknown key")
+        key, endorsements = found
+        channel_id = activity.channel_id or ""
+        if endorsements and channel_id not in endorsements:
+            raise Unauthorized("signing key not endorsed for this channel")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key,
+                algorithms=list(ALLOWED_ALGORITHMS),
+                audience=self._app_id,
+                issuer=self._issuers,
+                leeway=CLOCK_SKEW_S,
+                options={"require": ["exp", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"token rejected: {type(exc).__name__}") from exc
+        service_url_claim = claims.get("serviceurl")
+        if service_url_claim is not None and service_url_claim != activity.service_url:
+            raise Unauthorized("serviceurl claim does not match the activity")
+        return ClaimsIdentity(claims, True, "Bearer")
+
+
+class GuardedConnectorFactory(ConnectorFactory):
+    """Creates connectors only for allowed service URLs (the bot's token goes with them)."""
+
+    def __init__(self, inner: ConnectorFactory, allowed_hosts: Sequence[str]) -> None:
+        self._inner = inner
+        self._allowed_hosts = list(allowed_hosts)
+
+    async def create(self, service_url: str, audience: str) -> ConnectorClient:
+        if not service_url_allowed(service_url, self._allowed_hosts):
+            logger.warning("blocked an outbound call to a service URL that is not allowed")
+            raise ServiceUrlNotAllowed(service_url)
+        client: ConnectorClient = await self._inner.create(service_url, audience)
+        return client
+
+
+class PulseAuthentication(BotFrameworkAuthentication):
+    """Our validator inbound; the SDK's credentials outbound, behind the service-URL guard."""
+
+    def __init__(
+        self,
+        inner: BotFrameworkAuthentication,
+        validator: TokenValidator,
+        allowed_service_url_hosts: Sequence[str],
+    ) -> None:
+        self._inner = inner
+        self._validator = validator
+        self._allowed_hosts = list(allowed_service_url_hosts)
+
+    async def authenticate_request(
+        self, activity: Activity, auth_header: str | None
+    ) -> AuthenticateRequestResult:
+        claims_identity = await self._validator.validate(auth_header, activity)
+        result = AuthenticateRequestResult()
+        result.claims_identity = claims_identity
+        result.audience = self._inner.get_originating_audience()
+        result.caller_id = None
+        result.connector_factory = self.create_connector_factory(claims_identity)
+        return result
+
+    async def authenticate_streaming_request(
+        self, auth_header: str, channel_id_header: str
+    ) -> AuthenticateRequestResult:
+        raise Unauthorized("streaming connections are not supported")
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        return GuardedConnectorFactory(
+            self._inner.create_connector_factory(claims_identity), self._allowed_hosts
+        )
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        client: UserTokenClient = await self._inner.create_user_token_client(claims_identity)
+        return client
+
+    def get_originating_audience(self) -> str:
+        audience: str = self._inner.get_originating_audience()
+        return audience
