@@ -4,14 +4,24 @@ saves the turn's state."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from botbuilder.core import ConversationState, TurnContext, UserState
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import Dialog, DialogExtensions
-from botbuilder.schema import ChannelAccount
+from botbuilder.schema import Activity, ChannelAccount, InvokeResponse
 
 from bot.i18n import language_of
+from bot.teams.actions import ActionResult, CardActionRouter, RoleResolver, actor_of
 from bot.teams.cards import card_activity, welcome_card
+
+TurnHook = Callable[[TurnContext], Awaitable[None]]
+
+
+async def no_roles(activity: Activity) -> frozenset[str]:
+    return frozenset()
+
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +35,9 @@ class PulseBot(TeamsActivityHandler):
         dialog: Dialog,
         company: str,
         demo: bool,
+        actions: CardActionRouter | None = None,
+        roles: RoleResolver = no_roles,
+        on_every_turn: list[TurnHook] | None = None,
     ) -> None:
         self._conversation_state = conversation_state
         self._user_state = user_state
@@ -33,8 +46,13 @@ class PulseBot(TeamsActivityHandler):
         self._welcomed = conversation_state.create_property("Welcomed")
         self._company = company
         self._demo = demo
+        self.actions = actions or CardActionRouter()
+        self._roles = roles
+        self._hooks = list(on_every_turn or [])
 
     async def on_turn(self, turn_context: TurnContext) -> None:
+        for hook in self._hooks:  # e.g. remember the conversation reference for proactive messages
+            await hook(turn_context)
         await super().on_turn(turn_context)
         await self._conversation_state.save_changes(turn_context)
         await self._user_state.save_changes(turn_context)
@@ -53,4 +71,29 @@ class PulseBot(TeamsActivityHandler):
         await self._welcomed.set(turn_context, True)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
+        value = turn_context.activity.value
+        if isinstance(value, dict) and self.actions.handles(value.get("verb")):
+            # Action.Submit fallback of a card action.
+            actor = actor_of(turn_context.activity, await self._roles(turn_context.activity))
+            await self.actions.submit_fallback(turn_context, actor, str(value["verb"]), value)
+            return
         await DialogExtensions.run_dialog(self._dialog, turn_context, self._dialog_state)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        activity = turn_context.activity
+        if activity.name != "adaptiveCard/action":
+            response: InvokeResponse = await super().on_invoke_activity(turn_context)
+            return response
+        value: Any = activity.value if isinstance(activity.value, dict) else {}
+        action: dict[str, Any] = (
+            value.get("action") if isinstance(value.get("action"), dict) else {}
+        )
+        verb = action.get("verb")
+        data: dict[str, Any] = action["data"] if isinstance(action.get("data"), dict) else {}
+        if not isinstance(verb, str) or not self.actions.handles(verb):
+            return CardActionRouter.invoke_response(
+                ActionResult(status=400, message="unknown action")
+            )
+        actor = actor_of(activity, await self._roles(activity))
+        result = await self.actions.execute(turn_context, actor, verb, data)
+        return CardActionRouter.invoke_response(result)

@@ -1,0 +1,134 @@
+"""The language engine port: understanding questions and writing answers and posts.
+
+Two implementations: the offline engine (deterministic, extractive; the demo default) and an
+OpenAI-compatible one. Everything the engine sees and returns is typed; numbers are never
+produced by the engine, only by the analysis (`AnswerRequest.figures`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+
+class Intent(StrEnum):
+    PULSE = "pulse"  # overall: what is said about us (period)
+    TOPIC = "topic"  # what is said about us on a topic
+    COMPETITORS = "competitors"  # comparison with competitors
+    CRISIS = "crisis"  # is a crisis brewing?
+    TRENDS = "trends"  # sector trends
+    SHOW_POSTS = "show_posts"  # show me the posts / more posts
+    EXPLAIN = "explain"  # explain an X notion (coach)
+    SHOULD_RESPOND = "should_respond"  # should I respond to this post?
+    DRAFT = "draft"  # draft a post
+    EDITORIAL_LINE = "editorial_line"  # show / edit the editorial line
+    BRIEFING = "briefing"  # briefing settings, subscribe / unsubscribe
+    HELP = "help"
+    UNKNOWN = "unknown"
+
+
+class Period(StrEnum):
+    TODAY = "today"
+    YESTERDAY = "yesterday"
+    LAST_24H = "last_24h"
+    THIS_WEEK = "this_week"
+    LAST_7_DAYS = "last_7_days"
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    intent: Intent
+    lang: str  # "fr" | "en": the language to answer in
+    period: Period = Period.TODAY
+    topic: str | None = None
+    competitor: str | None = None
+    post_ref: str | None = None  # a post id or URL the user points at
+    follow_up: bool = False  # "et hier ?", "why?": slots inherited from the previous question
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class SamplePost:
+    """A post as the engine may see it: quoted data, control characters stripped."""
+
+    id: str
+    text: str
+    author: str  # handle
+    followers: int
+    lang: str
+    sentiment: str
+    theme: str | None
+    url: str
+    engagement: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRequest:
+    question: str
+    understanding: Understanding
+    figures: dict[str, str | int | float]  # computed by the analysis, never by the engine
+    themes: list[dict[str, str | int | float]]
+    posts: list[SamplePost]
+    notices: list[str] = field(default_factory=list)  # data caveats (partial, missing) as codes
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerDraft:
+    headline: str
+    summary: str
+    points: list[str]
+    cited_post_ids: list[str]
+    next_steps: list[str]
+    engine: str  # "offline" or the model name
+    prompt: str | None = None  # "answer_question@3"
+    input_tokens: int = 0
+    output_tokens: int = 0
+    notice: str | None = None  # a code: "offline", "model_fallback", ...
+
+
+@dataclass(frozen=True, slots=True)
+class DraftRequest:
+    brief: str
+    lang: str
+    count: int
+    editorial_line_yaml: str  # the line as data
+    sample_posts: list[str]  # approved examples from the line
+    context_posts: list[SamplePost]
+    revision: str | None = None  # "shorter", "less formal", "in English"...
+    previous: str | None = None
+    findings: list[str] = field(default_factory=list)  # compliance findings to repair
+
+
+@dataclass(frozen=True, slots=True)
+class PostDraft:
+    text: str
+    rationale: str  # one line on how it follows the line
+    engine: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+class EngineError(Exception):
+    """The model could not answer (fault, timeout, invalid output): fall back, with a notice."""
+
+    def __init__(self, code: str, message: str = "") -> None:
+        self.code = code  # "timeout", "rate_limited", "content_filter", "quota", "invalid_output"...
+        super().__init__(message or code)
+
+
+@runtime_checkable
+class LanguageEngine(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def offline(self) -> bool: ...
+
+    async def understand(
+        self, text: str, lang: str, previous: Understanding | None
+    ) -> Understanding: ...
+
+    async def write_answer(self, request: AnswerRequest) -> AnswerDraft: ...
+
+    async def write_posts(self, request: DraftRequest) -> list[PostDraft]: ...
