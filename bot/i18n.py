@@ -26,8 +26,16 @@ def language_of(locale: str | None) -> str:
 
 @cache
 def catalogue(lang: str) -> dict[str, Any]:
-    with (LOCALES_DIR / f"{lang}.json").open(encoding="utf-8") as fh:
-        data: dict[str, Any] = json.load(fh)
+    """`<lang>.json` plus every `<lang>.<area>.json` beside it (one file per feature area)."""
+    data: dict[str, Any] = {}
+    files = [LOCALES_DIR / f"{lang}.json", *sorted(LOCALES_DIR.glob(f"{lang}.*.json"))]
+    for path in files:
+        with path.open(encoding="utf-8") as fh:
+            part: dict[str, Any] = json.load(fh)
+        overlap = data.keys() & part.keys()
+        if overlap:
+            raise ValueError(f"{path.name} redefines {sorted(overlap)}")
+        data.update(part)
     return data
 
 
