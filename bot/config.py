@@ -8,6 +8,7 @@ message instead of one error per restart.
 from __future__ import annotations
 
 import ipaddress
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -112,6 +113,18 @@ class Settings(BaseSettings):
     # Posts source (X).
     x_bearer_token: SecretStr | None = Field(None, alias="X_BEARER_TOKEN")
     x_posting_enabled: bool = Field(False, alias="X_POSTING_ENABLED")
+    x_base_url: str | None = Field(None, alias="X_API_BASE_URL")
+    x_timeout_s: float = Field(8.0, alias="X_TIMEOUT_S", gt=0, le=60)
+    x_consumer_key: SecretStr | None = Field(None, alias="X_CONSUMER_KEY")
+    x_consumer_secret: SecretStr | None = Field(None, alias="X_CONSUMER_SECRET")
+    x_access_token: SecretStr | None = Field(None, alias="X_ACCESS_TOKEN")
+    x_access_token_secret: SecretStr | None = Field(None, alias="X_ACCESS_TOKEN_SECRET")
+    x_user_access_token: SecretStr | None = Field(None, alias="X_USER_ACCESS_TOKEN")
+    x_monthly_budget_usd: Decimal | None = Field(None, alias="PULSE_X_MONTHLY_BUDGET_USD", ge=0)
+    x_prices: dict[str, Decimal] = Field(default_factory=dict, alias="PULSE_X_PRICES")
+    listen_cache_minutes: int = Field(15, alias="PULSE_LISTEN_CACHE_MINUTES", ge=0)
+    listen_extend_hours: int = Field(6, alias="PULSE_LISTEN_EXTEND_HOURS", ge=0)
+    listen_sample_size: int = Field(100, alias="PULSE_LISTEN_SAMPLE_SIZE", ge=10, le=500)
 
     # Language engine.
     openai_api_key: SecretStr | None = Field(None, alias="OPENAI_API_KEY")
@@ -161,6 +174,14 @@ class Settings(BaseSettings):
         if self.is_demo:
             hosts += ["127.0.0.1", "localhost", "::1"]
         return hosts
+
+    @property
+    def has_x_user_context(self) -> bool:
+        oauth1 = (self.x_consumer_key, self.x_consumer_secret, self.x_access_token,
+                  self.x_access_token_secret)
+        return all(v is not None and v.get_secret_value() for v in oauth1) or bool(
+            self.x_user_access_token and self.x_user_access_token.get_secret_value()
+        )
 
     def secrets(self) -> list[str]:
         """Every secret value configured, for the log redaction filter."""
@@ -212,8 +233,11 @@ class Settings(BaseSettings):
                 "STORAGE_BACKEND=blob needs AZURE_STORAGE_CONNECTION_STRING "
                 "or AZURE_STORAGE_ACCOUNT_URL"
             )
-        if self.x_posting_enabled and not self.x_bearer_token:
-            problems.append("X_POSTING_ENABLED=true needs X credentials")
+        if self.x_posting_enabled and not self.has_x_user_context:
+            problems.append(
+                "X_POSTING_ENABLED=true needs user-context X credentials: X_CONSUMER_KEY, "
+                "X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET, or X_USER_ACCESS_TOKEN"
+            )
         return problems
 
 
