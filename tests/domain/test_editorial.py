@@ -67,14 +67,14 @@ def test_company_name_is_a_single_field() -> None:
     assert "#RoulineCycles" in line.hashtags.allowed
     assert any("Rouline Cycles" in m for m in line.pillars[0].key_messages["fr"])
     assert "Rouline Cycles" in line.crisis.template["en"]
-    assert line.disclosures[2].any_of == ["— CL"]
+    assert line.disclosures[2].any_of == ["— CA"]
     assert not any("Velora" in p.text for p in line.sample_posts)
 
 
 def test_resolve_fills_placeholders() -> None:
     line = default_editorial_line()
     assert line.resolve("{company} / {company_handle} / {spokesperson} / {initials}") == (
-        "Velora / @VeloraBikes / Claire Lemoine / CL"
+        "Velora / @velora / Camille Arnaud / CA"
     )
 
 
@@ -154,10 +154,10 @@ def test_mention_policy_problems() -> None:
 def test_handles_are_stored_without_at() -> None:
     data = base_data()
     data["mentions"]["organisation_handles"] = ["@FUBicyclette"]
-    data["company"]["handle"] = "@VeloraBikes"
+    data["company"]["handle"] = "@velora"
     line = EditorialLine.parse(data)
     assert line.mentions.organisation_handles == ["FUBicyclette"]
-    assert line.company.handle == "VeloraBikes"
+    assert line.company.handle == "velora"
 
 
 def test_link_policy_problems() -> None:
