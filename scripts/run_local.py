@@ -5,6 +5,7 @@ Prints the address to open; Ctrl-C stops both."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -37,17 +38,30 @@ def main() -> int:
         print("Pulse did not start; see the messages above.", file=sys.stderr)
         bot.terminate()
         return 1
+    (ROOT / "var").mkdir(exist_ok=True)
     playground_env = {
         **os.environ,
         "TEAMSAPPTESTER_BROWSER": "none",
         "BOT_ENDPOINT": f"http://127.0.0.1:{bot_port}/api/messages",
+        "M365_AGENTS_PLAYGROUND_LOGFILE": str(ROOT / "var" / "agentsplayground.log"),
     }
     playground = subprocess.Popen(
         [str(PLAYGROUND), "--port", str(playground_port), "--disable-telemetry"],
-        cwd=ROOT,
+        cwd=ROOT / "var",
         env=playground_env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        text=True,
     )
+    # The Playground picks another port when the one asked for is taken: read the real one.
+    deadline = time.monotonic() + 60
+    while playground.stdout and time.monotonic() < deadline:
+        line = playground.stdout.readline()
+        if not line:
+            break
+        found = re.search(r"Listening on (\d+)", line)
+        if found:
+            playground_port = int(found.group(1))
+            break
     if wait_for(f"http://127.0.0.1:{playground_port}/", 60):
         print(
             f"\n  Pulse is running (demo mode).\n"
