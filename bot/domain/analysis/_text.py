@@ -1,0 +1,102 @@
+"""Tokenisation for analysis: folded keys for matching, surface forms (accents kept) for labels."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.domain.analysis.stopwords import ARTICLES, ENGLISH, FILLERS, FRENCH, PREPOSITIONS, SOCIAL
+
+_URL_OR_MENTION = re.compile(r"https?://\S+|www\.\S+|(?<![\w@])@\w+", re.IGNORECASE)
+_ELISION = re.compile(
+    r"\b(?:[ldjtmnsc]|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE | re.UNICODE
+)
+_WORD = re.compile(r"#?[^\W\d_][\w'’\-]*", re.UNICODE)
+# A word, or punctuation that ends a phrase (group 1).
+_WORD_OR_BREAK = re.compile(
+    r"#?[^\W\d_][\w'’\-]*|([.,;:!?()\[\]{}\"«»“”…|/\n]|\s[-–—]\s)", re.UNICODE
+)
+_APOSTROPHE = str.maketrans({"’": "'"})
+
+
+@lru_cache(maxsize=65536)
+def fold(word: str) -> str:
+    """Lower case, accents removed: the key under which words are matched."""
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_APOSTROPHE)
+
+
+_STOP: frozenset[str] = frozenset(fold(w) for w in FRENCH | ENGLISH | SOCIAL | FILLERS)
+_PREPOSITIONS: frozenset[str] = frozenset(fold(w) for w in PREPOSITIONS)
+_ARTICLES: frozenset[str] = frozenset(fold(w) for w in ARTICLES)
+
+NONE, PREPOSITION, ARTICLE = 0, 1, 2
+
+
+def is_stopword(folded: str) -> bool:
+    return folded in _STOP or len(folded) < 3
+
+
+@lru_cache(maxsize=65536)
+def stem(folded: str) -> str:
+    """A light, bilingual stem: plurals dropped, and "batterie"/"battery" meet at "batteri"."""
+    w = folded
+    if len(w) > 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        w = w[:-1]
+    if len(w) > 4 and w.endswith("x") and w.endswith(("aux", "eux")):
+        w = w[:-1]
+    if len(w) > 4:
+        if w.endswith("y"):
+            w = w[:-1] + "i"
+        elif w.endswith("e"):
+            w = w[:-1]
+    return w
+
+
+def clean(text: str) -> str:
+    """Text without links and @mentions, elisions split off ("l'appli" -> "appli")."""
+    return _ELISION.sub(" ", _URL_OR_MENTION.sub(" ", text))
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    surface: str  # lower case, accents kept; "" for punctuation
+    key: str  # folded and stemmed; "" for stop-words and punctuation
+    role: int = NONE  # PREPOSITION or ARTICLE: may join the two words of a key phrase
+
+
+_BREAK = Token("", "")
+
+
+def tokens(text: str) -> list[Token]:
+    """Words of `text`, with stop-words and punctuation kept as key-less tokens (they break
+    phrases, except prepositions and articles between two words)."""
+    out: list[Token] = []
+    for match in _WORD_OR_BREAK.finditer(clean(text)):
+        if match.group(1) is not None:
+            if out and out[-1] is not _BREAK:
+                out.append(_BREAK)
+            continue
+        token = _token(match.group(0))
+        if token is not None:
+            out.append(token)
+    return out
+
+
+@lru_cache(maxsize=65536)
+def _token(word: str) -> Token | None:
+    surface = word.lstrip("#").strip("'’-").lower()
+    if not surface:
+        return None
+    folded = fold(surface)
+    if is_stopword(folded):
+        role = PREPOSITION if folded in _PREPOSITIONS else ARTICLE if folded in _ARTICLES else NONE
+        return Token(surface, "", role)
+    return Token(surface, stem(folded))
+
+
+def normalised(text: str) -> str:
+    """Text reduced for duplicate detection: folded words only, single spaces."""
+    return " ".join([fold(w.lstrip("#")) for w in _WORD.findall(clean(text))])
