@@ -128,14 +128,21 @@ class ListeningService:
         self._granularity = granularity
 
     async def listen(
-        self, queries: Sequence[str], window: Window, sample_size: int = 100
+        self,
+        queries: Sequence[str],
+        window: Window,
+        sample_size: int = 100,
+        *,
+        history: timedelta = timedelta(0),
     ) -> ListeningResult:
+        """Counts over `window` extended back by `history` (hourly when extended, for the
+        volume baseline), and a sample of at most `sample_size` posts from `window`."""
         queries = tuple(dict.fromkeys(q.strip() for q in queries if q.strip()))
         if not queries:
             raise ValueError("at least one query is needed")
         if sample_size < 1:
             raise ValueError("sample_size must be at least 1")
-        family = _family(queries, sample_size)
+        family = _family(queries, sample_size, history)
         now = self._clock.now()
         cached = await self._find_cached(family, window, now)
         if cached is not None:
@@ -147,14 +154,22 @@ class ListeningService:
                 return await self._from_cache(queries, entry)
             if end < window.end and age < self._extend_within:
                 return await self._incremental(queries, window, sample_size, family, entry)
-        return await self._full(queries, window, sample_size, family)
+        return await self._full(queries, window, sample_size, family, history)
 
     # -- full read ----------------------------------------------------------------------------
 
     async def _full(
-        self, queries: tuple[str, ...], window: Window, sample_size: int, family: str
+        self,
+        queries: tuple[str, ...],
+        window: Window,
+        sample_size: int,
+        family: str,
+        history: timedelta = timedelta(0),
     ) -> ListeningResult:
-        granularity = self._granularity or _granularity_for(window)
+        counts_window = Window(window.start - history, window.end) if history else window
+        granularity = self._granularity or (
+            Granularity.HOUR if history else _granularity_for(window)
+        )
         await self._ledger.ensure_budget(
             Usage(
                 posts_read=max(sample_size, MIN_PAGE),
@@ -164,7 +179,9 @@ class ListeningService:
         )
         tally = _Read()
         series = list(
-            await asyncio.gather(*(self._source.counts(q, window, granularity) for q in queries))
+            await asyncio.gather(
+                *(self._source.counts(q, counts_window, granularity) for q in queries)
+            )
         )
         for s in series:
             tally.counts(s)
@@ -506,8 +523,10 @@ def _max_id(ids: Iterable[str | None]) -> str | None:
     return max(others) if others else None
 
 
-def _family(queries: Sequence[str], sample_size: int) -> str:
+def _family(queries: Sequence[str], sample_size: int, history: timedelta = timedelta(0)) -> str:
     raw = "\n".join(sorted(q.lower() for q in queries)) + f"\n{sample_size}"
+    if history:
+        raw += f"\nhistory={int(history.total_seconds())}"
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 

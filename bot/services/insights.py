@@ -1,0 +1,226 @@
+"""From a question's focus and period to grounded insights: listening (counts + a bounded
+sample, cached) then the local analysis. Shared by answers, briefings and alerts: the same
+tenant, focus and period are computed once and reused within a short time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta, tzinfo
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.domain.analysis import AnalysedPost, to_sentiment
+from bot.domain.analysis.summary import Analysis, analyse
+from bot.domain.queries import build_queries, term_operator
+from bot.domain.sentiment import TextAnalysis, analyse_texts
+from bot.domain.text import fold_accents
+from bot.domain.watch import WatchProfile
+from bot.ports.clock import Clock
+from bot.ports.language import Period
+from bot.ports.posts import CountBucket, CountSeries, Window
+from bot.services.listening import ListeningResult, ListeningService
+from bot.services.profiles import ProfileRepository
+
+logger = logging.getLogger(__name__)
+
+X_RECENT_LIMIT = timedelta(days=7) - timedelta(minutes=1)
+BASELINE_DAYS = 7
+MEMO_SECONDS = 120
+
+
+class Focus(StrEnum):
+    COMPANY = "company"
+    COMPETITOR = "competitor"
+    SECTOR = "sector"
+
+
+@dataclass(frozen=True, slots=True)
+class Insights:
+    tenant_id: str | None
+    focus: Focus
+    label: str  # the company's, a competitor's name, or "sector"
+    topic: str | None
+    period: Period
+    window: Window
+    tz: str
+    listening: ListeningResult
+    analysis: Analysis
+    profile: WatchProfile
+
+    @property
+    def partial(self) -> bool:
+        return self.listening.partial
+
+
+def period_window(period: Period, now: datetime, tz: tzinfo) -> tuple[Window, timedelta]:
+    """The sample window of a period, and how far back the counts go for the baseline."""
+    local_now = now.astimezone(tz)
+    midnight = datetime.combine(local_now.date(), time(0), tzinfo=tz)
+    if period is Period.YESTERDAY:
+        start = midnight - timedelta(days=1)
+        return Window(start, midnight), _history(start, now)
+    if period is Period.LAST_24H:
+        return Window(now - timedelta(hours=24), now), _history(now - timedelta(hours=24), now)
+    if period in (Period.THIS_WEEK, Period.LAST_7_DAYS):
+        return Window(now - X_RECENT_LIMIT, now), timedelta(0)
+    start = midnight if midnight < now else now - timedelta(minutes=1)
+    return Window(start, now), _history(start, now)
+
+
+def _history(start: datetime, now: datetime) -> timedelta:
+    """As many previous days as X's 7-day recent window allows."""
+    return max(timedelta(0), min(timedelta(days=BASELINE_DAYS), X_RECENT_LIMIT - (now - start)))
+
+
+def merge_series(series: Sequence[CountSeries]) -> CountSeries | None:
+    """One series from the per-query ones (queries of one focus are disjoint by design)."""
+    if not series:
+        return None
+    if len(series) == 1:
+        return series[0]
+    totals: dict[tuple[datetime, datetime], int] = {}
+    for s in series:
+        for b in s.buckets:
+            totals[(b.start, b.end)] = totals.get((b.start, b.end), 0) + b.count
+    buckets = tuple(CountBucket(start, end, n) for (start, end), n in sorted(totals.items()))
+    return CountSeries(
+        query=" OR ".join(s.query for s in series),
+        granularity=series[0].granularity,
+        buckets=buckets,
+        total=sum(s.total for s in series),
+        partial=any(s.partial for s in series),
+        reason=next((s.reason for s in series if s.reason), None),
+    )
+
+
+def topic_operator(topic: str) -> str:
+    """The topic as an X operator, singular and plural (X matches whole words, no stemming)."""
+    topic = topic.strip()
+    variants = [topic]
+    if " " not in topic and len(topic) > 3:
+        variants.append(topic[:-1] if topic.endswith(("s", "x")) else topic + "s")
+    operators = [term_operator(v) for v in variants]
+    return operators[0] if len(operators) == 1 else "(" + " OR ".join(operators) + ")"
+
+
+def _mentions_topic(text: str, topic: str) -> bool:
+    words = [w for w in fold_accents(topic.lower()).split() if len(w) > 2]
+    folded = fold_accents(text.lower())
+    return any(w in folded for w in words) if words else True
+
+
+class InsightsService:
+    def __init__(
+        self,
+        listening: ListeningService,
+        profiles: ProfileRepository,
+        clock: Clock,
+        *,
+        sample_size: int = 100,
+        sentiment: Callable[[Iterable[str]], list[TextAnalysis]] = analyse_texts,
+    ) -> None:
+        self._listening = listening
+        self._profiles = profiles
+        self._clock = clock
+        self._sample_size = sample_size
+        self._sentiment = sentiment
+        self._memo: dict[tuple[object, ...], tuple[float, Insights]] = {}
+        self._locks: dict[tuple[object, ...], asyncio.Lock] = {}
+
+    async def compute(
+        self,
+        tenant_id: str | None,
+        *,
+        focus: Focus = Focus.COMPANY,
+        competitor: str | None = None,
+        topic: str | None = None,
+        period: Period = Period.TODAY,
+        tz: str = "Europe/Paris",
+    ) -> Insights:
+        profile = await self._profiles.get(tenant_id)
+        now = self._clock.now()
+        zone = ZoneInfo(tz)
+        window, history = period_window(period, now, zone)
+        label, queries = self._queries(profile, focus, competitor)
+        if topic:
+            queries = self._with_topic(queries, topic)
+        memo_key = (tenant_id, focus, label, topic, period, tz, window.start.replace(second=0))
+        lock = self._locks.setdefault(memo_key, asyncio.Lock())
+        async with lock:  # the same insights asked by many at once are computed once
+            memo = self._memo.get(memo_key)
+            loop_now = asyncio.get_running_loop().time()
+            if memo is not None and loop_now - memo[0] < MEMO_SECONDS:
+                return memo[1]
+            result = await self._listening.listen(
+                queries, window, self._sample_size, history=history
+            )
+            insights = self._analyse(
+                tenant_id, focus, label, topic, period, window, tz, zone, result, profile
+            )
+            self._memo[memo_key] = (loop_now, insights)
+            self._forget_old(loop_now)
+        return insights
+
+    def _queries(
+        self, profile: WatchProfile, focus: Focus, competitor: str | None
+    ) -> tuple[str, tuple[str, ...]]:
+        sets = build_queries(profile)
+        if focus is Focus.SECTOR and sets.sector is not None:
+            return "sector", sets.sector.queries
+        if focus is Focus.COMPETITOR and sets.competitors:
+            wanted = fold_accents((competitor or "").lower())
+            for qs in sets.competitors:
+                if wanted and wanted in fold_accents(qs.label.lower()):
+                    return qs.label, qs.queries
+            merged = tuple(q for qs in sets.competitors for q in qs.queries)
+            return "competitors", merged
+        return sets.company.label, sets.company.queries
+
+    @staticmethod
+    def _with_topic(queries: tuple[str, ...], topic: str) -> tuple[str, ...]:
+        operator = topic_operator(topic)
+        combined = tuple(f"({q}) {operator}" for q in queries)
+        if any(len(q) > 512 for q in combined):
+            logger.info("topic does not fit in the queries; the sample is filtered instead")
+            return queries
+        return combined
+
+    def _analyse(
+        self,
+        tenant_id: str | None,
+        focus: Focus,
+        label: str,
+        topic: str | None,
+        period: Period,
+        window: Window,
+        tz: str,
+        zone: ZoneInfo,
+        result: ListeningResult,
+        profile: WatchProfile,
+    ) -> Insights:
+        posts = list(result.sample)
+        if topic:
+            posts = [p for p in posts if _mentions_topic(p.text, topic)] or posts
+        tagged = self._sentiment([p.text for p in posts])
+        analysed = [
+            AnalysedPost(p, t.lang, to_sentiment(t.sentiment))
+            for p, t in zip(posts, tagged, strict=True)
+        ]
+        counts = merge_series(result.counts)
+        exclude = [*profile.names, *profile.handles]
+        # A past period is read as if at its last second: "today" of the analysis is that day.
+        as_of = window.end - timedelta(seconds=1) if period is Period.YESTERDAY else window.end
+        analysis = analyse(
+            analysed, counts, as_of, zone, sample_partial=result.partial, exclude_terms=exclude
+        )
+        return Insights(
+            tenant_id, focus, label, topic, period, window, tz, result, analysis, profile
+        )
+
+    def _forget_old(self, loop_now: float) -> None:
+        for key in [k for k, (at, _) in self._memo.items() if loop_now - at > MEMO_SECONDS]:
+            self._memo.pop(key, None)
+            self._locks.pop(key, None)
