@@ -4,6 +4,18 @@ Keys are `/`-separated paths of safe characters (`[A-Za-z0-9._=@-]` segments), e
 `tenants/<tid>/drafts/<id>`. Values are JSON objects. Every value has an ETag that changes on
 each write; read-modify-write uses compare-and-set (`if_match`), exactly-once effects use
 create-only writes (`if_none_match=True`).
+
+Values, logs and leases are three separate namespaces: a log or a lease may share a name with a
+value, and `list()` returns value keys only (so a cache purge can never touch a log).
+
+Leases: `acquire_lease` returns None while anyone (including the same holder) holds a live lease.
+Backends may round the duration (Azure Blob: 15–60 s); `Lease.expires_at` is the real expiry, so
+renew well before it. A lapsed lease that nobody took yet may still be renewed by its holder.
+
+`StorageUnavailable` from a write means "outcome unknown": the write may or may not have landed,
+but a value is never half-written (a later read shows the whole old or the whole new value).
+
+Implementations: `bot.clients.store` (`LocalDirStore`, `BlobStore`, `create_store(settings)`).
 """
 
 from __future__ import annotations
