@@ -130,6 +130,15 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr | None = Field(None, alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(None, alias="OPENAI_BASE_URL")
     openai_model: str = Field("gpt-4.1-mini", alias="OPENAI_MODEL")
+    azure_openai_endpoint: str | None = Field(None, alias="AZURE_OPENAI_ENDPOINT")
+    azure_openai_deployment: str | None = Field(None, alias="AZURE_OPENAI_DEPLOYMENT")
+    azure_openai_api_version: str = Field("2024-10-21", alias="AZURE_OPENAI_API_VERSION")
+    azure_openai_api_key: SecretStr | None = Field(None, alias="AZURE_OPENAI_API_KEY")
+    openai_timeout_s: float = Field(20.0, alias="OPENAI_TIMEOUT_S", gt=0, le=30)
+    openai_max_retries: int = Field(1, alias="OPENAI_MAX_RETRIES", ge=0, le=3)
+    openai_max_input_tokens: int = Field(4000, alias="OPENAI_MAX_INPUT_TOKENS", ge=1000)
+    openai_max_output_tokens: int = Field(800, alias="OPENAI_MAX_OUTPUT_TOKENS", ge=100)
+    openai_temperature: float | None = Field(0.2, alias="OPENAI_TEMPERATURE", ge=0, le=2)
 
     @field_validator(
         "allowed_tenants",
@@ -174,6 +183,11 @@ class Settings(BaseSettings):
         if self.is_demo:
             hosts += ["127.0.0.1", "localhost", "::1"]
         return hosts
+
+    @property
+    def has_language_model(self) -> bool:
+        """A model endpoint is configured; otherwise the offline engine answers."""
+        return bool(self.openai_api_key or self.openai_base_url or self.azure_openai_endpoint)
 
     @property
     def has_x_user_context(self) -> bool:
@@ -233,6 +247,10 @@ class Settings(BaseSettings):
                 "STORAGE_BACKEND=blob needs AZURE_STORAGE_CONNECTION_STRING "
                 "or AZURE_STORAGE_ACCOUNT_URL"
             )
+        if self.azure_openai_endpoint and not self.azure_openai_deployment:
+            problems.append("AZURE_OPENAI_ENDPOINT needs AZURE_OPENAI_DEPLOYMENT")
+        if not self.is_demo and not self.x_bearer_token:
+            problems.append("X_BEARER_TOKEN is required in production mode (reading posts)")
         if self.x_posting_enabled and not self.has_x_user_context:
             problems.append(
                 "X_POSTING_ENABLED=true needs user-context X credentials: X_CONSUMER_KEY, "

@@ -36,6 +36,7 @@ def test_production_with_credentials_starts_and_allows_its_tenant() -> None:
         MICROSOFT_APP_ID="app-id",
         MICROSOFT_APP_PASSWORD="fake-password-for-test",
         MICROSOFT_APP_TENANT_ID="tenant-1",
+        X_BEARER_TOKEN="fake-x-bearer",
     )
     assert settings.effective_allowed_tenants == ["tenant-1"]
     assert settings.bind_host == "0.0.0.0"

@@ -105,5 +105,6 @@ def production_settings(issuer: LocalIssuer, **extra: Any) -> dict[str, Any]:
         "MICROSOFT_APP_TENANT_ID": TENANT,
         "PULSE_OPENID_METADATA_URL": issuer.metadata_url,
         "PULSE_ALLOWED_SERVICE_URL_HOSTS": "127.0.0.1",
+        "X_BEARER_TOKEN": "fake-x-bearer-for-tests",
         **extra,
     }
