@@ -1,0 +1,140 @@
+"""Throughput of the local analysis: normalisation + language + sentiment, in posts/s (one core).
+
+Generates 10,000 synthetic French/English posts from templates (no real tweets), then times in
+the same run:
+
+- the floor: merely tokenising the posts (``tokenize``);
+- the pipeline: ``analyse_texts`` (normalise + language id + sentiment), in batches;
+- [themes: see the marked place below, added by the themes engineer].
+
+Goal: pipeline ≥ 20,000 posts/s per core.
+
+    .venv/bin/python bench/bench_analysis.py [--posts 10000] [--batch 1000] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.domain.sentiment import SentimentModel, analyse_texts  # noqa: E402
+from bot.domain.text import normalise, tokenize  # noqa: E402
+
+SEED = 1234
+
+_EN_TEMPLATES = (
+    "Just tried the new {product} from {brand} and it is {adj_pos}! {emo_pos} {tag}",
+    "@{handle} your {product} keeps crashing since the update. {adj_neg} {emo_neg} {url}",
+    "{brand} announces its quarterly results on {day}, analysts expect {noun} {url}",
+    "Not sure the {product} is worth it... the {noun} is {adj_neg} and support never answers",
+    "Big thanks to the {brand} team for fixing my {noun} so quickly {emo_pos} {tag}",
+    "Why does {brand} keep raising prices? {adj_neg} move, I am switching {emo_neg}",
+    "Reading about {brand} and the {noun} this morning {url} via @{handle}",
+    "I don't hate the new {product}, but the {noun} could be better {tag}",
+)
+_FR_TEMPLATES = (
+    "Je viens d'essayer le nouveau {product} de {brand}, c'est {fr_pos} ! {emo_pos} {tag}",
+    "@{handle} votre {product} plante encore depuis la mise à jour, {fr_neg} {emo_neg} {url}",
+    "{brand} publiera ses résultats {day_fr}, les analystes attendent {fr_noun} {url}",
+    "Pas sûr que le {product} en vaille la peine… le service client ne répond jamais",
+    "Merci à l'équipe {brand} pour la réparation rapide de mon {product} {emo_pos} {tag}",
+    "Pourquoi {brand} augmente encore ses prix ? C'est {fr_neg}, je change {emo_neg}",
+    "Lu ce matin : {brand} et {fr_noun} {url} via @{handle}",
+    "Je ne déteste pas le {product}, mais {fr_noun} pourrait être mieux {tag}",
+)
+_SLOTS: dict[str, Sequence[str]] = {
+    "product": ("phone", "laptop", "app", "cloud service", "watch", "headset", "router"),
+    "brand": ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay"),
+    "adj_pos": ("amazing", "great", "sooo good", "brilliant", "really nice"),
+    "adj_neg": ("terrible", "awful", "so disappointing", "ridiculous", "bad"),
+    "noun": ("battery", "pricing", "customer service", "growth", "new CEO", "roadmap"),
+    "day": ("Monday", "Tuesday", "Thursday"),
+    "fr_pos": ("génial", "super", "vraiment top", "excellent", "parfait"),
+    "fr_neg": ("nul", "honteux", "inadmissible", "décevant", "n'importe quoi"),
+    "fr_noun": ("la croissance", "la batterie", "le nouveau PDG", "les prix", "la stratégie"),
+    "day_fr": ("lundi", "mardi", "jeudi"),
+    "emo_pos": ("😍", "👍", ":)", "🎉", "❤️", ""),
+    "emo_neg": ("😡", "👎", ":(", "🙄", ""),
+    "tag": ("#tech", "#Acme", "#innovation", "#GoodNews", ""),
+    "handle": ("AcmeSupport", "globex_fr", "Initech", "hooli_help"),
+    "url": ("https://t.co/AbCdEf1234", "https://example.com/news?id=42", ""),
+}
+_NOISE = ("", "", "", "\u200b", "\u202e", "\U000e0041")
+
+
+def synthetic_posts(n: int, seed: int = SEED) -> list[str]:
+    """``n`` made-up posts, half French, half English, some with hidden characters."""
+    rng = random.Random(seed)
+    posts = []
+    for i in range(n):
+        template = rng.choice(_FR_TEMPLATES if i % 2 else _EN_TEMPLATES)
+        fields = {k: rng.choice(v) for k, v in _SLOTS.items()}
+        post = template.format(**fields) + rng.choice(_NOISE)
+        posts.append(post)
+    return posts
+
+
+def best_rate(fn: Callable[[], object], n: int, repeat: int) -> float:
+    """Posts per second of the fastest of ``repeat`` runs of ``fn`` over ``n`` posts."""
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return n / best
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--posts", type=int, default=10_000)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    posts = synthetic_posts(args.posts)
+    model = SentimentModel.load()  # loaded once, outside the timings
+    batches = [posts[i : i + args.batch] for i in range(0, len(posts), args.batch)]
+    analyse_texts(posts[:100], model)  # warm-up
+
+    def floor() -> None:
+        for p in posts:
+            tokenize(p)
+
+    def normalise_only() -> None:
+        for p in posts:
+            normalise(p)
+
+    def pipeline() -> None:
+        for batch in batches:
+            analyse_texts(batch, model)
+
+    results = [
+        ("tokenise only (floor)", best_rate(floor, len(posts), args.repeat)),
+        ("normalise only", best_rate(normalise_only, len(posts), args.repeat)),
+        ("normalise + language + sentiment", best_rate(pipeline, len(posts), args.repeat)),
+    ]
+
+    # ---- THEMES: the themes engineer adds theme extraction here -------------------------------
+    # e.g. results.append(("… + themes", best_rate(pipeline_with_themes, len(posts), args.repeat)))
+    # --------------------------------------------------------------------------------------------
+
+    print(f"{len(posts)} synthetic posts, batches of {args.batch}, best of {args.repeat} runs")
+    for name, rate in results:
+        print(f"{name:<40} {rate:>10,.0f} posts/s")
+    pipeline_rate = results[2][1]
+    print(
+        f"pipeline / floor: {pipeline_rate / results[0][1]:.2f}; goal ≥ 20,000 posts/s: "
+        f"{'met' if pipeline_rate >= 20_000 else 'MISSED'}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

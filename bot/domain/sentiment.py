@@ -1,0 +1,458 @@
+"""Sentiment of posts (negative / neutral / positive) for French and English, in NumPy.
+
+The model is a multinomial logistic regression over sparse features, trained by
+``scripts/train_sentiment.py`` and shipped as ``bot/domain/models/sentiment.npz``:
+
+- words (negation-marked inside a negation scope: ``not good`` → ``n:good``), word bigrams,
+  character 3–5-grams of each word (cross-lingual and robust to spelling), hashtag bodies;
+- emoji and emoticons (tokens of their own), ``!``/``?``/ellipsis, elongated words (``sooo``);
+- counts of hits in a hand-written bilingual polarity lexicon
+  (``bot/domain/models/polarity_lexicon.txt``, embedded in the model file), flipped by negation;
+- a language bias feature (``lang:fr`` / ``lang:en``).
+
+Inference is batch-vectorised: per-token feature ids are cached, a batch becomes one flat id
+array, and scores are one gather plus ``np.add.reduceat``. The only I/O is loading the model
+file, once. Standard library and NumPy only.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.domain.language import detect_language_tokens
+from bot.domain.text import fold_accents, normalise, tokenize
+
+__all__ = [
+    "DEFAULT_MODEL_PATH",
+    "Featurizer",
+    "Label",
+    "SentimentModel",
+    "TextAnalysis",
+    "analyse_texts",
+    "parse_lexicon",
+]
+
+DEFAULT_MODEL_PATH: Final = Path(__file__).resolve().parent / "models" / "sentiment.npz"
+LEXICON_PATH: Final = Path(__file__).resolve().parent / "models" / "polarity_lexicon.txt"
+FEATURE_VERSION: Final = 1
+"""Bumped whenever the feature extraction below changes: a model of another version is refused."""
+
+
+class Label(IntEnum):
+    """Sentiment class; the values are the label ids of the research data sets."""
+
+    NEGATIVE = 0
+    NEUTRAL = 1
+    POSITIVE = 2
+
+    @property
+    def text(self) -> str:
+        """Lowercase name: ``"negative"``, ``"neutral"`` or ``"positive"``."""
+        return self.name.lower()
+
+
+_LABELS: Final = (Label.NEGATIVE, Label.NEUTRAL, Label.POSITIVE)
+
+# --------------------------------------------------------------------------------------------
+# Features
+# --------------------------------------------------------------------------------------------
+
+_NEGATORS: Final = frozenset(
+    {
+        # English
+        "not",
+        "no",
+        "never",
+        "nothing",
+        "nobody",
+        "none",
+        "nor",
+        "neither",
+        "without",
+        "cannot",
+        "dont",
+        "cant",
+        "wont",
+        "isnt",
+        "arent",
+        "wasnt",
+        "werent",
+        "didnt",
+        "doesnt",
+        "couldnt",
+        "shouldnt",
+        "wouldnt",
+        "aint",
+        "havent",
+        "hasnt",
+        "hardly",
+        "don't",
+        "can't",
+        "won't",
+        "isn't",
+        "aren't",
+        "wasn't",
+        "weren't",
+        "didn't",
+        "doesn't",
+        "couldn't",
+        "shouldn't",
+        "wouldn't",
+        "ain't",
+        "haven't",
+        "hasn't",
+        "hadn't",
+        "mustn't",
+        "needn't",
+        # French
+        "ne",
+        "n'",
+        "pas",
+        "jamais",
+        "rien",
+        "aucun",
+        "aucune",
+        "sans",
+        "ni",
+        "guere",
+    }
+)
+_CLAUSE_END: Final = frozenset({".", ",", ";", ":", "!", "?", "…", "mais", "but"})
+_NEGATION_SCOPE: Final = 3
+_ELONGATED_RE: Final = re.compile(r"(\w)\1{2,}")
+_WORDLIKE_RE: Final = re.compile(r"[^\W\d_]")
+
+
+def parse_lexicon(text: str) -> dict[str, int]:
+    """Parse the polarity lexicon format: lines ``+ w1 w2 …`` / ``- w1 w2 …``; ``#`` comments.
+
+    A word listed with both polarities is dropped.
+    """
+    lex: dict[str, int] = {}
+    conflicts: set[str] = set()
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        sign, _, words = line.partition(" ")
+        if sign not in "+-" or len(sign) != 1:
+            raise ValueError(f"bad lexicon line: {line[:40]!r}")
+        pol = 1 if sign == "+" else -1
+        for word in words.split():
+            key = fold_accents(word.lower())
+            if lex.get(key, pol) != pol:
+                conflicts.add(key)
+            lex[key] = pol
+    for key in conflicts:
+        del lex[key]
+    return lex
+
+
+@lru_cache(maxsize=131072)
+def _canon(token: str) -> tuple[str, bool]:
+    """Accent-folded token with letter runs of 3+ cut to 2; and whether it was elongated."""
+    folded = fold_accents(token)
+    cut = _ELONGATED_RE.sub(r"\1\1", folded)
+    return cut, cut != folded
+
+
+_NEG_MARK: Final = "\x01"  # prefix of a token key inside a negation scope
+
+
+class Featurizer:
+    """Turns tokens into feature strings; shared verbatim by training and inference."""
+
+    def __init__(self, lexicon: dict[str, int]) -> None:
+        self.lexicon = lexicon
+
+    def token_features(self, key: str) -> list[str]:
+        """Features of one token key: a token (lowercase, as :func:`tokenize` yields it),
+        prefixed by ``\\x01`` when it stands inside a negation scope."""
+        negated = key[0] == _NEG_MARK
+        tok = key[1:] if negated else key
+        canon, elongated = _canon(tok)
+        feats = [("n:" if negated else "w:") + canon]
+        body = canon[1:] if canon[0] == "#" and len(canon) > 1 else canon
+        if body is not canon:
+            feats.append("w:" + body)
+        if len(body) >= 2 and _WORDLIKE_RE.match(body) is not None:
+            padded = "<" + body + ">"
+            n_chars = len(padded)
+            for n in (3, 4, 5):
+                feats.extend("c:" + padded[i : i + n] for i in range(n_chars - n + 1))
+        pol = self.lexicon.get(body)
+        if pol is None and elongated:
+            pol = self.lexicon.get(fold_accents(tok))
+        if pol is not None:
+            feats.append(("L+" if pol > 0 else "L-") + ("n" if negated else ""))
+        if elongated:
+            feats.append("elong")
+        return feats
+
+    @staticmethod
+    def units(tokens: Sequence[str]) -> tuple[Sequence[str], list[str]]:
+        """Token keys (negation-marked) and bigram feature strings of one tokenised post."""
+        if _NEGATORS.isdisjoint(tokens):
+            keys: Sequence[str] = tokens
+        else:
+            marked: list[str] = []
+            scope = 0
+            for tok in tokens:
+                if tok in _CLAUSE_END:
+                    scope = 0
+                    marked.append(tok)
+                elif tok in _NEGATORS:
+                    scope = _NEGATION_SCOPE
+                    marked.append(tok)
+                elif scope:
+                    scope -= 1
+                    marked.append(_NEG_MARK + tok)
+                else:
+                    marked.append(tok)
+            keys = marked
+        bigrams = [f"b:{a} {b}" for a, b in pairwise(tokens)]
+        return keys, bigrams
+
+    def features(self, tokens: Sequence[str], lang: str) -> list[str]:
+        """All feature strings of one post (with repeats): what training counts."""
+        keys, bigrams = self.units(tokens)
+        feats: list[str] = []
+        for key in keys:
+            feats.extend(self.token_features(key))
+        feats.extend(bigrams)
+        feats.append("lang:" + lang)
+        return feats
+
+
+def tokens_for_sentiment(normalised_text: str) -> list[str]:
+    """The token stream the sentiment model sees (punctuation kept for negation scope)."""
+    return tokenize(normalised_text, punct=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Model
+# --------------------------------------------------------------------------------------------
+
+FloatArray = npt.NDArray[np.float32]
+_CACHE_LIMIT: Final = 400_000
+
+
+class SentimentModel:
+    """A trained sentiment model. Use :meth:`load`; predictions are pure and thread-safe."""
+
+    def __init__(
+        self,
+        vocab: Sequence[str],
+        weights: FloatArray,
+        sq_weights: FloatArray,
+        bias: FloatArray,
+        lexicon: dict[str, int],
+        meta: dict[str, object] | None = None,
+    ) -> None:
+        if weights.shape != (len(vocab), 3) or sq_weights.shape != (len(vocab),):
+            raise ValueError("weights do not match the vocabulary")
+        self.vocab: dict[str, int] = {f: i for i, f in enumerate(vocab)}
+        self._wg = np.ascontiguousarray(weights, dtype=np.float32)  # idf-scaled weights
+        self._g2 = np.ascontiguousarray(sq_weights, dtype=np.float32)  # idf²
+        self._bias = np.asarray(bias, dtype=np.float32).reshape(3)
+        self.featurizer = Featurizer(lexicon)
+        self.meta: dict[str, object] = dict(meta or {})
+        # Rows 0..V-1 of the tables are the features; rows V.. are "units": the summed features
+        # of one token key, added on first sight (so a post gathers ~2 rows per token, not ~10).
+        self._n_features = len(vocab)
+        self._tw = self._wg
+        self._tg2 = self._g2
+        self._units: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._lang_ids = {
+            lang: self.vocab[f"lang:{lang}"]
+            for lang in ("fr", "en", "other")
+            if f"lang:{lang}" in self.vocab
+        }
+
+    # ---- persistence ------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> SentimentModel:
+        """Load a model file; ``None`` gives the shipped model, loaded once per process."""
+        if path is None:
+            return _default_model()
+        with np.load(Path(path), allow_pickle=False) as data:
+            meta = json.loads(bytes(data["meta"]).decode("utf-8"))
+            if meta.get("feature_version") != FEATURE_VERSION:
+                raise ValueError(
+                    f"model feature version {meta.get('feature_version')} != {FEATURE_VERSION}: "
+                    "retrain with scripts/train_sentiment.py"
+                )
+            vocab = bytes(data["vocab"]).decode("utf-8").split("\n")
+            lexicon = parse_lexicon(bytes(data["lexicon"]).decode("utf-8"))
+            return cls(
+                vocab,
+                data["weights"].astype(np.float32),
+                data["sq_weights"].astype(np.float32),
+                data["bias"].astype(np.float32),
+                lexicon,
+                meta,
+            )
+
+    def save(self, path: str | Path, lexicon_text: str) -> None:
+        """Write the model as a compressed ``.npz`` (no pickles)."""
+        vocab = [""] * len(self.vocab)
+        for f, i in self.vocab.items():
+            vocab[i] = f
+        meta = dict(self.meta, feature_version=FEATURE_VERSION)
+        np.savez_compressed(
+            Path(path),
+            vocab=np.frombuffer("\n".join(vocab).encode("utf-8"), dtype=np.uint8),
+            weights=self._wg.astype(np.float16),
+            sq_weights=self._g2.astype(np.float32),
+            bias=self._bias,
+            lexicon=np.frombuffer(lexicon_text.encode("utf-8"), dtype=np.uint8),
+            meta=np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8),
+        )
+
+    # ---- features ---------------------------------------------------------------------------
+
+    def _unit_id(self, key: str) -> int:
+        vocab = self.vocab
+        ids = [vocab[f] for f in self.featurizer.token_features(key) if f in vocab]
+        if len(self._units) >= _CACHE_LIMIT:
+            self._units.clear()
+            self._tw = self._wg
+            self._tg2 = self._g2
+        row = self._n_features + len(self._units)
+        if row >= len(self._tg2):  # grow the unit rows geometrically
+            extra = max(1024, len(self._units))
+            self._tw = np.concatenate([self._tw, np.zeros((extra, 3), dtype=np.float32)])
+            self._tg2 = np.concatenate([self._tg2, np.zeros(extra, dtype=np.float32)])
+        if ids:
+            self._tw[row] = self._wg[ids].sum(axis=0)
+            self._tg2[row] = self._g2[ids].sum()
+        self._units[key] = row
+        return row
+
+    def post_ids(self, tokens: Sequence[str], lang: str) -> list[int]:
+        """Row ids (with repeats) of one tokenised post; never empty. Call under ``_lock``."""
+        keys, bigrams = Featurizer.units(tokens)
+        units = self._units
+        ids = [units.get(k) or self._unit_id(k) for k in keys]
+        get = self.vocab.get
+        ids.extend([i for i in map(get, bigrams) if i is not None])
+        lang_id = self._lang_ids.get(lang)
+        if lang_id is None:
+            lang_id = self._lang_ids.get("other", 0)
+        ids.append(lang_id)
+        return ids
+
+    def _logits(self, id_lists: Sequence[list[int]]) -> FloatArray:
+        if not id_lists:
+            return np.zeros((0, 3), dtype=np.float32)
+        lengths = np.fromiter((len(x) for x in id_lists), dtype=np.int64, count=len(id_lists))
+        offsets = np.zeros(len(id_lists), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=offsets[1:])
+        flat = np.fromiter(
+            (i for ids in id_lists for i in ids), dtype=np.int64, count=int(lengths.sum())
+        )
+        scores = np.add.reduceat(self._tw[flat], offsets, axis=0)
+        norms = np.sqrt(np.add.reduceat(self._tg2[flat], offsets))
+        out: FloatArray = (scores / norms[:, None] + self._bias).astype(np.float32)
+        return out
+
+    def _tokens_and_langs(
+        self, texts: Sequence[str], langs: Sequence[str] | None
+    ) -> tuple[list[list[str]], list[str]]:
+        tokens = [tokens_for_sentiment(normalise(t)) for t in texts]
+        if langs is None:
+            return tokens, [detect_language_tokens(t) for t in tokens]
+        if len(langs) != len(texts):
+            raise ValueError("langs must be as long as texts")
+        return tokens, list(langs)
+
+    # ---- prediction -------------------------------------------------------------------------
+
+    def predict_proba_tokens(
+        self, token_lists: Sequence[Sequence[str]], langs: Sequence[str]
+    ) -> FloatArray:
+        """Probabilities (n × 3: negative, neutral, positive) from already tokenised posts."""
+        with self._lock:
+            logits = self._logits(
+                [self.post_ids(toks, lang) for toks, lang in zip(token_lists, langs, strict=True)]
+            )
+        logits -= logits.max(axis=1, keepdims=True)
+        np.exp(logits, out=logits)
+        logits /= logits.sum(axis=1, keepdims=True)
+        return logits
+
+    def predict_proba(self, texts: Sequence[str], langs: Sequence[str] | None = None) -> FloatArray:
+        """Class probabilities, shape ``(len(texts), 3)``, columns in :class:`Label` order.
+
+        Texts may be raw (they are normalised here). ``langs`` ("fr"/"en"/"other") are detected
+        when not given.
+        """
+        tokens, langs_ = self._tokens_and_langs(texts, langs)
+        return self.predict_proba_tokens(tokens, langs_)
+
+    def predict(self, texts: Sequence[str], langs: Sequence[str] | None = None) -> list[Label]:
+        """Most probable :class:`Label` of each text."""
+        if not texts:
+            return []
+        proba = self.predict_proba(texts, langs)
+        return [_LABELS[i] for i in proba.argmax(axis=1).tolist()]
+
+
+_default_lock = threading.Lock()
+_default: list[SentimentModel] = []
+
+
+def _default_model() -> SentimentModel:
+    if not _default:
+        with _default_lock:
+            if not _default:
+                _default.append(SentimentModel.load(DEFAULT_MODEL_PATH))
+    return _default[0]
+
+
+# --------------------------------------------------------------------------------------------
+# Batch analysis
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TextAnalysis:
+    """What the local analysis says about one post."""
+
+    normalised: str
+    lang: str
+    """``"fr"``, ``"en"`` or ``"other"``."""
+    sentiment: Label
+    score: float
+    """P(positive) − P(negative), in [-1, 1]."""
+
+
+def analyse_texts(texts: Iterable[str], model: SentimentModel | None = None) -> list[TextAnalysis]:
+    """Normalise, identify the language of and score the sentiment of a batch of posts."""
+    mdl = model if model is not None else _default_model()
+    normalised = [normalise(t) for t in texts]
+    if not normalised:
+        return []
+    tokens = [tokens_for_sentiment(t) for t in normalised]
+    langs = [detect_language_tokens(t) for t in tokens]
+    proba = mdl.predict_proba_tokens(tokens, langs)
+    best = proba.argmax(axis=1).tolist()
+    scores = (proba[:, 2] - proba[:, 0]).tolist()
+    return [
+        TextAnalysis(text, lang, _LABELS[b], round(s, 4))
+        for text, lang, b, s in zip(normalised, langs, best, scores, strict=True)
+    ]

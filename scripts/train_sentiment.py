@@ -1,0 +1,304 @@
+"""Train Pulse's sentiment model reproducibly and write bot/domain/models/sentiment.npz.
+
+Reads the labelled sets in ``../shared/data`` (or ``--data``) at run time — TRAIN SPLITS ONLY:
+
+- ``xlmt_english/train_*`` (EN), ``xlmt_french/train_*`` (FR);
+- ``deft2017_fr/task1-train.csv`` (FR): ``objective`` → neutral, ``positive``/``negative`` kept,
+  ``mixed`` dropped (a mixed tweet is opinionated, so calling it neutral would teach the model
+  that polar words are neutral; it is not one polarity either).
+
+Validation splits, TweetEval and Sanders are never read here: they are for
+``scripts/eval_sentiment.py``. Features are :class:`bot.domain.sentiment.Featurizer`'s, so
+training and inference cannot drift. The classifier is an L2 multinomial logistic regression
+(scikit-learn, training only; inference is NumPy). The neutral bias is calibrated by 5-fold
+cross-validation on the training data (maximising macro-F1), never on validation data.
+Deterministic: fixed seeds, sorted vocabulary, single-threaded solver.
+
+    .venv/bin/python scripts/train_sentiment.py [--data ../shared/data] [--out PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.domain.sentiment import (  # noqa: E402
+    DEFAULT_MODEL_PATH,
+    LEXICON_PATH,
+    Featurizer,
+    SentimentModel,
+    parse_lexicon,
+    tokens_for_sentiment,
+)
+from bot.domain.text import normalise  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+SEED = 20240605
+MIN_DF = 2
+C = 4.0
+DATASET_WEIGHTS = {"xlmt_english": 1.5, "xlmt_french": 1.0, "deft2017_fr": 0.7}
+
+
+# --------------------------------------------------------------------------------------------
+# Data loading (also used by eval_sentiment.py and the tests)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    label: int  # 0 negative, 1 neutral, 2 positive
+    lang: str
+    source: str
+
+
+_ESCAPE_RE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+def clean_line(line: str) -> str:
+    """Undo the export artefacts of the XLM-T/TweetEval text files (\\uXXXX, CSV quoting)."""
+    line = line.rstrip("\n")
+    if "\\u" in line:
+        line = _ESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), line)
+    stripped = line.strip()
+    if len(stripped) >= 2 and stripped[0] == '"' and stripped[-1] == '"':
+        line = stripped[1:-1].replace('""', '"')
+    return line
+
+
+def load_text_labels(folder: Path, split: str, lang: str) -> list[Example]:
+    texts = (folder / f"{split}_text.txt").read_text(encoding="utf-8").splitlines()
+    labels = (folder / f"{split}_labels.txt").read_text(encoding="utf-8").split()
+    if len(texts) != len(labels):
+        raise ValueError(f"{folder}/{split}: {len(texts)} texts but {len(labels)} labels")
+    return [
+        Example(clean_line(t), int(y), lang, folder.name)
+        for t, y in zip(texts, labels, strict=True)
+    ]
+
+
+DEFT_LABELS = {"negative": 0, "objective": 1, "positive": 2}
+
+
+def load_deft(data: Path) -> list[Example]:
+    out: list[Example] = []
+    path = data / "deft2017_fr" / "task1-train.csv"
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) != 3 or line.startswith(("//", "/\u2060")):
+            continue
+        label = DEFT_LABELS.get(parts[2].strip())
+        if label is not None:  # "mixed" is dropped
+            out.append(Example(parts[1], label, "fr", "deft2017_fr"))
+    return out
+
+
+SANDERS_LABELS = {"negative": 0, "neutral": 1, "positive": 2}
+
+
+def load_sanders(data: Path) -> list[Example]:
+    path = data / "sanders_brands" / "full-corpus.csv"
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    return [
+        Example(r["TweetText"], SANDERS_LABELS[r["Sentiment"]], "", "sanders_brands")
+        for r in rows
+        if r["Sentiment"] in SANDERS_LABELS
+    ]
+
+
+def load_training(data: Path) -> list[Example]:
+    return [
+        *load_text_labels(data / "xlmt_english", "train", "en"),
+        *load_text_labels(data / "xlmt_french", "train", "fr"),
+        *load_deft(data),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Training
+# --------------------------------------------------------------------------------------------
+
+
+def macro_f1(y: np.ndarray, p: np.ndarray) -> float:
+    f1s = []
+    for c in range(3):
+        tp = float(np.sum((p == c) & (y == c)))
+        prec = tp / max(float(np.sum(p == c)), 1.0)
+        rec = tp / max(float(np.sum(y == c)), 1.0)
+        f1s.append(0.0 if tp == 0 else 2 * prec * rec / (prec + rec))
+    return float(np.mean(f1s))
+
+
+@dataclass
+class Matrix:
+    vocab: list[str]
+    idf: np.ndarray
+    doc_ids: list[list[int]]
+
+
+def build_features(
+    featurizer: Featurizer, tokens: Sequence[list[str]], langs: Sequence[str]
+) -> tuple[list[str], np.ndarray, list[list[str]]]:
+    docs = [featurizer.features(t, lang) for t, lang in zip(tokens, langs, strict=True)]
+    df: Counter[str] = Counter()
+    for feats in docs:
+        df.update(set(feats))
+    vocab = sorted({f for f, n in df.items() if n >= MIN_DF} | {"lang:fr", "lang:en", "lang:other"})
+    n_docs = len(docs)
+    idf = np.array([math.log((n_docs + 1) / (df.get(f, 0) + 1)) + 1.0 for f in vocab])
+    return vocab, idf, docs
+
+
+def to_csr(docs: Sequence[list[str]], vocab: list[str], idf: np.ndarray):  # type: ignore[no-untyped-def]
+    from scipy.sparse import csr_matrix
+
+    index = {f: i for i, f in enumerate(vocab)}
+    indptr = [0]
+    indices: list[int] = []
+    data: list[float] = []
+    for feats in docs:
+        ids = [index[f] for f in feats if f in index]
+        vals = idf[ids]
+        norm = math.sqrt(float(np.sum(vals * vals))) or 1.0
+        indices.extend(ids)
+        data.extend((vals / norm).tolist())
+        indptr.append(len(indices))
+    m = csr_matrix((data, indices, indptr), shape=(len(docs), len(vocab)), dtype=np.float64)
+    m.sum_duplicates()
+    return m
+
+
+def fit(x, y: np.ndarray, w: np.ndarray, c: float):  # type: ignore[no-untyped-def]
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=c, max_iter=5000, tol=1e-6, random_state=SEED)
+    clf.fit(x, y, sample_weight=w)
+    return clf
+
+
+def sample_weights(examples: Sequence[Example]) -> np.ndarray:
+    """Dataset weight × class balancing within each dataset."""
+    counts = Counter((e.source, e.label) for e in examples)
+    per_source = Counter(e.source for e in examples)
+    w = [
+        DATASET_WEIGHTS[e.source] * per_source[e.source] / (3.0 * counts[(e.source, e.label)])
+        for e in examples
+    ]
+    return np.asarray(w, dtype=np.float64)
+
+
+def calibrate_neutral(
+    featurizer: Featurizer, examples: Sequence[Example], tokens: Sequence[list[str]], folds: int = 5
+) -> float:
+    """Neutral-logit offset maximising mean XLM-T macro-F1 over cross-validation folds."""
+    rng = np.random.default_rng(SEED)
+    order = rng.permutation(len(examples))
+    fold_of = np.empty(len(examples), dtype=np.int64)
+    fold_of[order] = np.arange(len(examples)) % folds
+    y = np.array([e.label for e in examples])
+    langs = [e.lang for e in examples]
+    logits = np.zeros((len(examples), 3))
+    for k in range(folds):
+        tr = np.flatnonzero(fold_of != k)
+        te = np.flatnonzero(fold_of == k)
+        vocab, idf, docs = build_features(
+            featurizer, [tokens[i] for i in tr], [langs[i] for i in tr]
+        )
+        x_tr = to_csr(docs, vocab, idf)
+        clf = fit(x_tr, y[tr], sample_weights([examples[i] for i in tr]), C)
+        te_docs = [featurizer.features(tokens[i], langs[i]) for i in te]
+        logits[te] = clf.decision_function(to_csr(te_docs, vocab, idf))
+    sources = np.array([e.source for e in examples])
+    best_off, best_score = 0.0, -1.0
+    for off in np.round(np.arange(-1.0, 1.01, 0.05), 2):
+        shifted = logits + np.array([0.0, off, 0.0])
+        pred = shifted.argmax(axis=1)
+        score = float(
+            np.mean(
+                [
+                    macro_f1(y[sources == s], pred[sources == s])
+                    for s in ("xlmt_english", "xlmt_french")
+                ]
+            )
+        )
+        if score > best_score + 1e-9:
+            best_off, best_score = float(off), score
+    base = float(
+        np.mean(
+            [
+                macro_f1(y[sources == s], logits.argmax(axis=1)[sources == s])
+                for s in ("xlmt_english", "xlmt_french")
+            ]
+        )
+    )
+    print(
+        f"cross-validated XLM-T macro-F1: {base:.3f} without offset, "
+        f"{best_score:.3f} with neutral offset {best_off:+.2f}"
+    )
+    return best_off
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH)
+    parser.add_argument("--no-calibration", action="store_true", help="skip the CV neutral offset")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    np.random.seed(SEED)
+
+    examples = load_training(args.data)
+    print(f"training examples: {Counter(e.source for e in examples)}")
+    lexicon_text = LEXICON_PATH.read_text(encoding="utf-8")
+    featurizer = Featurizer(parse_lexicon(lexicon_text))
+    tokens = [tokens_for_sentiment(normalise(e.text)) for e in examples]
+
+    offset = 0.0 if args.no_calibration else calibrate_neutral(featurizer, examples, tokens)
+
+    vocab, idf, docs = build_features(featurizer, tokens, [e.lang for e in examples])
+    x = to_csr(docs, vocab, idf)
+    y = np.array([e.label for e in examples])
+    clf = fit(x, y, sample_weights(examples), C)
+    coef = clf.coef_.T.astype(np.float64)  # (V, 3)
+    weights = (coef * idf[:, None]).astype(np.float32)
+    bias = (clf.intercept_ + np.array([0.0, offset, 0.0])).astype(np.float32)
+    meta = {
+        "trained_on": sorted({e.source for e in examples}),
+        "n_examples": len(examples),
+        "C": C,
+        "min_df": MIN_DF,
+        "dataset_weights": DATASET_WEIGHTS,
+        "neutral_offset": offset,
+        "seed": SEED,
+    }
+    model = SentimentModel(
+        vocab, weights, (idf * idf).astype(np.float32), bias, featurizer.lexicon, meta
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    model.save(args.out, lexicon_text)
+    size = args.out.stat().st_size
+    print(
+        f"wrote {args.out} ({size / 1e6:.2f} MB, {len(vocab)} features) "
+        f"in {time.perf_counter() - start:.1f} s; meta {json.dumps(meta)}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
