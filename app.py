@@ -10,24 +10,48 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from types import SimpleNamespace
 
 from aiohttp import web
+from bot.clients.offline_engine import OfflineEngine
 from botbuilder.core import ConversationState, TurnContext, UserState
+from botbuilder.dialogs import WaterfallStepContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
 from botframework.connector.auth import ServiceClientCredentialsFactory
+from pydantic import SecretStr
 
+from bot.clients.demo.corpus import DEFAULT_PROFILE_PATH
+from bot.clients.demo.source import DemoSource
+from bot.clients.llm.openai_engine import OpenAIConfig, OpenAIEngine
+from bot.clients.x.source import OAuth1UserAuth, OAuth2UserAuth, UserAuth, XSource
 from bot.config import ConfigError, Settings, load_settings
+from bot.domain.coach import CoachKnowledge
+from bot.domain.costs import PriceTable
 from bot.i18n import language_of, t
 from bot.logs import correlation_id, setup_logging
 from bot.ports.clock import Clock, SystemClock
+from bot.ports.language import Intent, LanguageEngine, Period, Understanding
+from bot.ports.posts import PostSource
 from bot.ports.store import StorageError, StorageUnavailable, Store
+from bot.services.ask import LISTENING_INTENTS, AskService
+from bot.services.costs import CostLedger
+from bot.services.insights import InsightsService
+from bot.services.listening import ListeningService
+from bot.services.profiles import ProfileRepository
+from bot.teams.actions import actor_of
+from bot.teams.ask import AskInTeams
 from bot.teams.auth import OpenIdKeys, PulseAuthentication, TokenValidator
+from bot.teams.background import BackgroundReplies
+from bot.teams.cards import card_activity, help_card
+from bot.teams.coach import CoachInTeams
 from bot.teams.endpoint import ActivityDeduplicator, MessagesEndpoint
 from bot.teams.handler import PulseBot
+from bot.teams.references import ReferenceStore
+from bot.teams.routes import Routes
 from dialogs.main_dialog import MainDialog
 
 logger = logging.getLogger("pulse.app")
@@ -46,6 +70,58 @@ class Components:
     adapter: CloudAdapter
     bot: PulseBot
     conversation_state: ConversationState
+    source: PostSource
+    engine: LanguageEngine
+    offline: LanguageEngine
+    listening: ListeningService
+    insights: InsightsService
+    ask: AskService
+    background: BackgroundReplies
+    references: ReferenceStore
+
+
+def build_source(settings: Settings, clock: Clock) -> PostSource:
+    if settings.is_demo and not settings.x_bearer_token:
+        return DemoSource(clock)
+    user_auth: UserAuth | None = None
+    if settings.x_user_access_token:
+        user_auth = OAuth2UserAuth(settings.x_user_access_token)
+    elif settings.has_x_user_context:
+        user_auth = OAuth1UserAuth(
+            settings.x_consumer_key or SecretStr(""),
+            settings.x_consumer_secret or SecretStr(""),
+            settings.x_access_token or SecretStr(""),
+            settings.x_access_token_secret or SecretStr(""),
+        )
+    return XSource(
+        settings.x_bearer_token,
+        user_auth=user_auth,
+        base_url=settings.x_base_url,
+        clock=clock,
+        timeout_s=settings.x_timeout_s,
+    )
+
+
+def build_engine(settings: Settings, offline: LanguageEngine) -> LanguageEngine:
+    if not settings.has_language_model:
+        return offline
+    config = OpenAIConfig(
+        model=settings.azure_openai_deployment or settings.openai_model,
+        api_key=(
+            settings.azure_openai_api_key or settings.openai_api_key or SecretStr("")
+        ).get_secret_value()
+        or None,
+        base_url=settings.openai_base_url,
+        azure_endpoint=settings.azure_openai_endpoint,
+        azure_deployment=settings.azure_openai_deployment,
+        azure_api_version=settings.azure_openai_api_version,
+        timeout_s=settings.openai_timeout_s,
+        max_retries=settings.openai_max_retries,
+        max_input_tokens=settings.openai_max_input_tokens,
+        max_output_tokens=settings.openai_max_output_tokens,
+        temperature=settings.openai_temperature,
+    )
+    return OpenAIEngine(config, company=settings.company_name)
 
 
 COMPONENTS_KEY = web.AppKey("components", Components)
@@ -120,13 +196,87 @@ def create_app(
     adapter = CloudAdapter(auth)
     adapter.on_turn_error = make_turn_error_handler(conversation_state)
 
+    # Listening, analysis and answers.
+    source = build_source(settings, clock)
+    ledger = CostLedger(
+        store,
+        clock,
+        prices=PriceTable.from_mapping(settings.x_prices),
+        monthly_budget_usd=settings.x_monthly_budget_usd,
+    )
+    listening = ListeningService(
+        source,
+        store,
+        ledger,
+        clock,
+        cache_ttl=timedelta(minutes=settings.listen_cache_minutes),
+        extend_within=timedelta(hours=settings.listen_extend_hours),
+    )
+    profiles = ProfileRepository(store, DEFAULT_PROFILE_PATH)
+    insights = InsightsService(listening, profiles, clock, sample_size=settings.listen_sample_size)
+    demo_profile = profiles.default()
+    offline = OfflineEngine(
+        competitors=[n for c in demo_profile.competitors for n in c.names],
+        own_names=demo_profile.names,
+        sector_terms=demo_profile.sector_terms,
+        preload=True,
+    )
+    engine = build_engine(settings, offline)
+    ask = AskService(insights, engine, offline)
+    background = BackgroundReplies(adapter, settings.app_id)
+    references = ReferenceStore(store, clock, settings.effective_service_url_hosts)
+    ask_in_teams = AskInTeams(ask, background, store, clock, show_cost_to_all=settings.is_demo)
+
+    async def crisis_score(tenant_id: str | None) -> float:
+        try:
+            found = await insights.compute(tenant_id, period=Period.LAST_24H)
+        except Exception:
+            logger.warning("no crisis score for the advice; assuming calm")
+            return 0.0
+        return found.analysis.crisis.score
+
+    rephrase = getattr(engine, "explain", None) if engine is not offline else None
+    coach = CoachInTeams(CoachKnowledge.load(), listening.cached_post, crisis_score, rephrase)
+    routes = Routes(
+        understand=ask.understand,
+        last_understanding=conversation_state.create_property("LastUnderstanding"),
+    )
+
+    async def on_ask(step: WaterfallStepContext, u: Understanding, text: str) -> None:
+        await ask_in_teams.handle(step.context, u, text)
+
+    async def on_explain(step: WaterfallStepContext, u: Understanding, text: str) -> None:
+        await coach.explain(step.context, text, u.lang)
+
+    async def on_should_respond(step: WaterfallStepContext, u: Understanding, text: str) -> None:
+        tenant = actor_of(step.context.activity).tenant_id
+        await coach.should_respond(step.context, text, u.post_ref, u.lang, tenant)
+
+    async def on_unknown(step: WaterfallStepContext, u: Understanding, text: str) -> None:
+        if coach.knows(text):
+            await coach.explain(step.context, text, u.lang)
+        else:
+            await step.context.send_activity(t(u.lang, "errors.not_understood"))
+
+    async def on_help(step: WaterfallStepContext, u: Understanding, text: str) -> None:
+        await step.context.send_activity(card_activity(help_card(u.lang)))
+
+    for intent in LISTENING_INTENTS:
+        routes.on(intent, on_ask)
+    routes.on(Intent.EXPLAIN, on_explain)
+    routes.on(Intent.SHOULD_RESPOND, on_should_respond)
+    routes.on(Intent.UNKNOWN, on_unknown)
+    routes.on(Intent.HELP, on_help)
+
     bot = PulseBot(
         conversation_state=conversation_state,
         user_state=user_state,
-        dialog=MainDialog(),
+        dialog=MainDialog(routes),
         company=settings.company_name,
         demo=settings.is_demo,
+        on_every_turn=[references.remember],
     )
+    ask_in_teams.register(bot.actions)
     endpoint = MessagesEndpoint(
         adapter=adapter,
         auth=auth,
@@ -141,7 +291,22 @@ def create_app(
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[SETTINGS_KEY] = settings
     app[STORE_KEY] = store
-    app[COMPONENTS_KEY] = Components(settings, store, clock, adapter, bot, conversation_state)
+    app[COMPONENTS_KEY] = Components(
+        settings,
+        store,
+        clock,
+        adapter,
+        bot,
+        conversation_state,
+        source,
+        engine,
+        offline,
+        listening,
+        insights,
+        ask,
+        background,
+        references,
+    )
     app.router.add_post("/api/messages", endpoint.handle)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -149,6 +314,12 @@ def create_app(
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         logger.info("Pulse starting in %s mode", settings.mode.value)
         yield
+        await background.drain()
+        for closer in ("close", "aclose"):
+            for part in (source, engine):
+                close = getattr(part, closer, None)
+                if close is not None:
+                    await close()
         await store.close()
 
     app.cleanup_ctx.append(lifecycle)

@@ -2,29 +2,52 @@
 
 from __future__ import annotations
 
+import logging
+
 from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
+from botbuilder.schema import Activity, ActivityTypes
 
 from bot.i18n import language_of, t
 from bot.teams.cards import card_activity, help_card
+from bot.teams.routes import Routes
 from dialogs.interruptions import CancelAndHelpDialog, is_cancel, is_help
+
+logger = logging.getLogger(__name__)
 
 
 class MainDialog(CancelAndHelpDialog):
-    def __init__(self) -> None:
+    def __init__(self, routes: Routes | None = None) -> None:
         super().__init__(MainDialog.__name__)
+        self._routes = routes
         self.add_dialog(WaterfallDialog("main", [self.route_step]))
         self.initial_dialog_id = "main"
 
     async def route_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         activity = step.context.activity
         lang = language_of(activity.locale)
-        text = activity.text or ""
+        text = (activity.text or "").strip()
         if is_help(text):
             await step.context.send_activity(card_activity(help_card(lang)))
-        elif is_cancel(text):
+            return await step.end_dialog()
+        if is_cancel(text):
             await step.context.send_activity(t(lang, "cancelled"))
-        elif not text.strip():
+            return await step.end_dialog()
+        if not text or self._routes is None:
             await step.context.send_activity(t(lang, "errors.not_understood"))
-        else:
-            await step.context.send_activity(t(lang, "placeholder.not_ready"))
-        return await step.end_dialog()
+            return await step.end_dialog()
+        await step.context.send_activity(Activity(type=ActivityTypes.typing))
+        previous = await self._routes.previous(step.context)
+        understanding = await self._routes.understand(text, lang, previous)
+        await self._routes.remember(step.context, understanding)
+        logger.info(
+            "intent %s (confidence %.2f, follow-up %s)",
+            understanding.intent.value,
+            understanding.confidence,
+            understanding.follow_up,
+        )
+        handler = self._routes.handlers.get(understanding.intent)
+        if handler is None:
+            await step.context.send_activity(t(understanding.lang, "errors.not_understood"))
+            return await step.end_dialog()
+        result = await handler(step, understanding, text)
+        return result if result is not None else await step.end_dialog()

@@ -394,6 +394,10 @@ class ListeningService:
                 best = (key, record.data, written)
         return best
 
+    async def cached_post(self, post_id: str) -> Post | None:
+        """A post Pulse has read (within the cache retention), without any X call."""
+        return (await self._load_posts([post_id])).get(post_id)
+
     async def _cache_posts(self, posts: Iterable[Post]) -> None:
         gate = asyncio.Semaphore(STORE_CONCURRENCY)
         now = self._clock.now()

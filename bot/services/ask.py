@@ -1,0 +1,265 @@
+"""Ask Pulse: a question → understanding → insights → a grounded answer.
+
+Figures come from the analysis only; the engine writes words around them. A model fault or an
+invalid output falls back to the offline engine, with a notice.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bot.domain.analysis.summary import Analysis
+from bot.ports.language import (
+    AnswerDraft,
+    AnswerRequest,
+    EngineError,
+    Intent,
+    LanguageEngine,
+    Period,
+    SamplePost,
+    Understanding,
+)
+from bot.ports.posts import Post
+from bot.services.insights import Focus, Insights, InsightsService
+
+logger = logging.getLogger(__name__)
+
+LISTENING_INTENTS = frozenset(
+    {
+        Intent.PULSE,
+        Intent.TOPIC,
+        Intent.COMPETITORS,
+        Intent.CRISIS,
+        Intent.TRENDS,
+        Intent.SHOW_POSTS,
+    }
+)
+_URL_RE = re.compile(r"https?://\S+", re.IGNORECASE)
+_HANDLE_RE = re.compile(r"(?<![\w@])@(\w{1,15})")
+_MARKUP_RE = re.compile(r"<[^>]{0,200}>|!?\[([^\]]{0,200})\]\([^)]{0,500}\)")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    question: str
+    understanding: Understanding
+    insights: Insights
+    draft: AnswerDraft
+    cited: tuple[Post, ...]
+    figures: dict[str, str | int | float]
+    notices: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def analysis(self) -> Analysis:
+        return self.insights.analysis
+
+
+def focus_of(understanding: Understanding) -> Focus:
+    if understanding.intent is Intent.COMPETITORS:
+        return Focus.COMPETITOR
+    if understanding.intent is Intent.TRENDS:
+        return Focus.SECTOR
+    return Focus.COMPANY
+
+
+def figures_of(insights: Insights) -> dict[str, str | int | float]:
+    """Every number an answer may state, computed by the analysis (absent when unknown)."""
+    a = insights.analysis
+    figures: dict[str, str | int | float] = {
+        "sample_size": a.sample_size,
+        "distinct_posts": a.distinct_posts,
+        "posts_read": insights.listening.cost.posts_read,
+        "crisis_level": a.crisis.level.value,
+        "crisis_score": round(a.crisis.score, 2),
+    }
+    period_total = mentions_in_window(insights)
+    if period_total is not None:
+        figures["total_mentions"] = period_total
+    if a.today_mentions is not None:
+        figures["today_mentions"] = a.today_mentions
+    vol = a.volume
+    if vol is not None:
+        if vol.usual_median is not None:
+            figures["usual_mentions"] = round(vol.usual_median)
+        if vol.ratio is not None:
+            figures["volume_ratio"] = round(vol.ratio, 2)
+        if vol.change_pct is not None:
+            figures["volume_change_pct"] = vol.change_pct
+        figures["volume_level"] = vol.level.value
+        figures["trend"] = vol.trend.value
+    split = a.sentiment
+    total = split.negative + split.neutral + split.positive
+    if total:
+        figures.update(
+            negative=split.negative,
+            neutral=split.neutral,
+            positive=split.positive,
+            negative_share=round(split.negative / total, 2),
+            neutral_share=round(split.neutral / total, 2),
+            positive_share=round(split.positive / total, 2),
+        )
+    named = [t for t in a.themes.themes if not t.is_other and t.label]
+    if named:
+        figures["top_theme"] = named[0].label
+        figures["themes_count"] = len(named)
+    if insights.focus is Focus.SECTOR:
+        figures["subject"] = insights.label
+    if insights.focus is Focus.COMPETITOR and insights.label != "competitors":
+        figures["competitor"] = insights.label
+    if insights.topic:
+        figures["subject"] = insights.topic
+    if a.voices:
+        figures["top_voice_handle"] = a.voices[0].author.handle
+        figures["top_voice_followers"] = a.voices[0].followers
+    if a.campaigns:
+        figures["campaign_copies"] = a.campaigns[0].size
+    if a.crisis.hour is not None and a.crisis.hour.spike:
+        figures["peak_time"] = a.crisis.hour.start.strftime("%H:%M")
+    return figures
+
+
+def mentions_in_window(insights: Insights) -> int | None:
+    """Mentions over the question's period (the counts also cover the baseline days)."""
+    series = insights.listening.counts
+    if not series:
+        return None
+    start, end = insights.window.start, insights.window.end
+    return sum(b.count for s in series for b in s.buckets if b.end > start and b.start < end)
+
+
+def themes_of(analysis: Analysis) -> list[dict[str, str | int | float]]:
+    out: list[dict[str, str | int | float]] = []
+    for theme in analysis.themes.themes:
+        if theme.is_other or not theme.label:
+            continue
+        s = theme.sentiment
+        n = max(1, s.negative + s.neutral + s.positive)
+        out.append(
+            {
+                "label": theme.label,
+                "size": theme.size,
+                "share": round(theme.share, 2),
+                "negative_share": round(s.negative / n, 2),
+                "positive_share": round(s.positive / n, 2),
+            }
+        )
+    return out
+
+
+def sample_posts(analysis: Analysis) -> list[SamplePost]:
+    theme_of = analysis.themes.theme_of
+    themes = analysis.themes.themes
+    out: list[SamplePost] = []
+    for i, ap in enumerate(analysis.posts):
+        theme = themes[theme_of[i]] if i < len(theme_of) and theme_of[i] >= 0 else None
+        post = ap.post
+        out.append(
+            SamplePost(
+                id=post.id,
+                text=post.text,
+                author=post.author.handle,
+                followers=post.author.followers,
+                lang=ap.lang,
+                sentiment=ap.sentiment.value,
+                theme=theme.label if theme is not None and not theme.is_other else None,
+                url=post.url,
+                engagement=post.metrics.engagement,
+            )
+        )
+    return out
+
+
+def notices_of(insights: Insights) -> list[str]:
+    """Data caveats as codes (the analysis' flags), for the engine to phrase."""
+    return list(dict.fromkeys(flag.value for flag in insights.analysis.flags))
+
+
+def neutralise(text: str, allowed_handles: set[str], allowed_urls: set[str]) -> str:
+    """Links, handles and markup that are not in the posts never reach a card."""
+    text = _MARKUP_RE.sub(lambda m: m.group(1) or "", text)
+    text = _URL_RE.sub(lambda m: m.group(0) if m.group(0) in allowed_urls else "", text)
+    text = _HANDLE_RE.sub(
+        lambda m: m.group(0) if m.group(1).lower() in allowed_handles else m.group(1), text
+    )
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+class AskService:
+    def __init__(
+        self, insights: InsightsService, engine: LanguageEngine, offline: LanguageEngine
+    ) -> None:
+        self._insights = insights
+        self._engine = engine
+        self._offline = offline
+
+    async def understand(
+        self, text: str, lang: str, previous: Understanding | None
+    ) -> Understanding:
+        try:
+            return await self._engine.understand(text, lang, previous)
+        except EngineError as exc:
+            logger.warning("understanding fell back to the offline classifier (%s)", exc.code)
+            return await self._offline.understand(text, lang, previous)
+
+    async def answer(
+        self,
+        question: str,
+        understanding: Understanding,
+        *,
+        tenant_id: str | None,
+        tz: str = "Europe/Paris",
+    ) -> Answer:
+        period = understanding.period
+        if understanding.intent is Intent.CRISIS and period is Period.TODAY:
+            period = Period.LAST_24H
+        insights = await self._insights.compute(
+            tenant_id,
+            focus=focus_of(understanding),
+            competitor=understanding.competitor,
+            topic=understanding.topic if understanding.intent is Intent.TOPIC else None,
+            period=period,
+            tz=tz,
+        )
+        figures = figures_of(insights)
+        notices = notices_of(insights)
+        posts = sample_posts(insights.analysis)
+        request = AnswerRequest(
+            question=question,
+            understanding=understanding,
+            figures=figures,
+            themes=themes_of(insights.analysis),
+            posts=posts,
+            notices=notices,
+        )
+        try:
+            draft = await self._engine.write_answer(request)
+        except EngineError as exc:
+            logger.warning("answer fell back to the offline engine (%s)", exc.code)
+            draft = await self._offline.write_answer(request)
+            notices.append(f"engine.{exc.code}")
+        draft = self._validated(draft, posts)
+        by_id = {ap.post.id: ap.post for ap in insights.analysis.posts}
+        cited = tuple(by_id[i] for i in draft.cited_post_ids if i in by_id)
+        return Answer(question, understanding, insights, draft, cited, figures, tuple(notices))
+
+    @staticmethod
+    def _validated(draft: AnswerDraft, posts: list[SamplePost]) -> AnswerDraft:
+        """Whatever the engine: cited ids exist; foreign links, handles and markup removed."""
+        ids = {p.id for p in posts}
+        handles = {p.author.lower() for p in posts}
+        urls = {p.url for p in posts}
+
+        def clean(text: str) -> str:
+            return neutralise(text, handles, urls)
+
+        fields: dict[str, Any] = {
+            "headline": clean(draft.headline),
+            "summary": clean(draft.summary),
+            "points": [clean(p) for p in draft.points],
+            "next_steps": [clean(s) for s in draft.next_steps],
+            "cited_post_ids": [i for i in dict.fromkeys(draft.cited_post_ids) if i in ids],
+        }
+        return replace(draft, **fields)
