@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 TOOLS := tools/node_modules
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test chat package lint typecheck unit e2e bench train eval corpus icons clean help
+.PHONY: run test chat package lint typecheck unit e2e bench train eval corpus icons image worker clean help
 
 help:
 	@echo "make run      - start Pulse (demo mode) and the Microsoft 365 Agents Playground"
@@ -16,6 +16,8 @@ help:
 	@echo "make bench    - print the benchmarks beside their baselines"
 	@echo "make train    - retrain the sentiment model from ../shared/data"
 	@echo "make eval     - evaluate the sentiment model against the published scores"
+	@echo "make image    - build the container image (needs a Docker engine)"
+	@echo "make worker   - run a worker process for slow jobs (production scale-out)"
 
 $(VENV)/.runtime: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -75,6 +77,13 @@ corpus: $(VENV)/.runtime
 
 icons: $(VENV)/.dev
 	$(PY) scripts/make_icons.py
+
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+image:
+	docker build -t pulse:$(VERSION) .
+
+worker: $(VENV)/.runtime
+	$(PY) -m bot.worker
 
 clean:
 	rm -rf build var .pytest_cache .mypy_cache .ruff_cache

@@ -14,7 +14,6 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from aiohttp import web
-from bot.clients.offline_engine import OfflineEngine
 from botbuilder.core import ConversationState, TurnContext, UserState
 from botbuilder.dialogs import WaterfallStepContext
 from botbuilder.integration.aiohttp import (
@@ -27,6 +26,7 @@ from pydantic import SecretStr
 from bot.clients.demo.corpus import DEFAULT_PROFILE_PATH
 from bot.clients.demo.source import DemoSource
 from bot.clients.llm.openai_engine import OpenAIConfig, OpenAIEngine
+from bot.clients.offline_engine import OfflineEngine
 from bot.clients.x.source import OAuth1UserAuth, OAuth2UserAuth, UserAuth, XSource
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.coach import CoachKnowledge
@@ -43,6 +43,7 @@ from bot.services.insights import InsightsService
 from bot.services.listening import ListeningService
 from bot.services.profiles import ProfileRepository
 from bot.teams.actions import actor_of
+from bot.teams.approvals import build_approval_services, register_approvals
 from bot.teams.ask import AskInTeams
 from bot.teams.auth import OpenIdKeys, PulseAuthentication, TokenValidator
 from bot.teams.background import BackgroundReplies
@@ -51,6 +52,7 @@ from bot.teams.coach import CoachInTeams
 from bot.teams.endpoint import ActivityDeduplicator, MessagesEndpoint
 from bot.teams.handler import PulseBot
 from bot.teams.references import ReferenceStore
+from bot.teams.roles import TeamsRoleResolver, TeamsTeamMembers
 from bot.teams.routes import Routes
 from dialogs.main_dialog import MainDialog
 
@@ -268,15 +270,28 @@ def create_app(
     routes.on(Intent.UNKNOWN, on_unknown)
     routes.on(Intent.HELP, on_help)
 
+    members = TeamsTeamMembers(adapter, settings.app_id, settings.effective_service_url_hosts)
+    approval_services = build_approval_services(settings, store, clock, team_members=members)
     bot = PulseBot(
         conversation_state=conversation_state,
         user_state=user_state,
         dialog=MainDialog(routes),
         company=settings.company_name,
         demo=settings.is_demo,
+        roles=TeamsRoleResolver(approval_services.roles, members),
         on_every_turn=[references.remember],
     )
     ask_in_teams.register(bot.actions)
+    approvals_teams = register_approvals(
+        bot,
+        bot.actions,
+        approval_services,
+        adapter=adapter,
+        app_id=settings.app_id,
+        store=store,
+        clock=clock,
+        allowed_hosts=settings.effective_service_url_hosts,
+    )
     endpoint = MessagesEndpoint(
         adapter=adapter,
         auth=auth,
@@ -323,6 +338,7 @@ def create_app(
         await store.close()
 
     app.cleanup_ctx.append(lifecycle)
+    approvals_teams.attach(app, interval_s=60)
     return app
 
 

@@ -99,6 +99,17 @@ class Settings(BaseSettings):
     oauth_authority: str | None = Field(None, alias="PULSE_OAUTH_AUTHORITY")
     dedupe_ttl_hours: int = Field(48, alias="PULSE_DEDUPE_TTL_HOURS", ge=1)
 
+    # Roles and approvals (Entra object ids).
+    admins: CsvList = Field(default_factory=list, alias="PULSE_ADMINS")
+    approvers: CsvList = Field(default_factory=list, alias="PULSE_APPROVERS")
+    executives: CsvList = Field(default_factory=list, alias="PULSE_EXECUTIVES")
+    roles_team_id: str | None = Field(None, alias="PULSE_ROLES_TEAM_ID")
+    roles_team_ttl_s: float = Field(600.0, alias="PULSE_ROLES_TEAM_TTL_S", gt=0)
+    allow_self_approval: bool = Field(False, alias="PULSE_ALLOW_SELF_APPROVAL")
+    approval_policy: str = Field("any", alias="PULSE_APPROVAL_POLICY", pattern="^(any|all)$")
+    approval_group: CsvList = Field(default_factory=list, alias="PULSE_APPROVAL_GROUP")
+    draft_max_age_hours: int = Field(72, alias="PULSE_DRAFT_MAX_AGE_HOURS", ge=0)
+
     # Storage.
     storage_backend: StorageBackend = Field(StorageBackend.LOCAL, alias="STORAGE_BACKEND")
     data_dir: Path = Field(Path("var/data"), alias="PULSE_DATA_DIR")
@@ -145,6 +156,10 @@ class Settings(BaseSettings):
         "allowed_channels",
         "allowed_service_url_hosts",
         "token_issuers",
+        "admins",
+        "approvers",
+        "executives",
+        "approval_group",
         mode="before",
     )
     @classmethod
@@ -185,14 +200,27 @@ class Settings(BaseSettings):
         return hosts
 
     @property
+    def roles_open_to_all(self) -> bool:
+        """Demo mode with no role configured: the local user plays every role."""
+        return self.is_demo and not (self.admins or self.approvers or self.roles_team_id)
+
+    @property
+    def effective_allow_self_approval(self) -> bool:
+        return self.allow_self_approval or self.roles_open_to_all
+
+    @property
     def has_language_model(self) -> bool:
         """A model endpoint is configured; otherwise the offline engine answers."""
         return bool(self.openai_api_key or self.openai_base_url or self.azure_openai_endpoint)
 
     @property
     def has_x_user_context(self) -> bool:
-        oauth1 = (self.x_consumer_key, self.x_consumer_secret, self.x_access_token,
-                  self.x_access_token_secret)
+        oauth1 = (
+            self.x_consumer_key,
+            self.x_consumer_secret,
+            self.x_access_token,
+            self.x_access_token_secret,
+        )
         return all(v is not None and v.get_secret_value() for v in oauth1) or bool(
             self.x_user_access_token and self.x_user_access_token.get_secret_value()
         )
@@ -254,7 +282,8 @@ class Settings(BaseSettings):
         if self.x_posting_enabled and not self.has_x_user_context:
             problems.append(
                 "X_POSTING_ENABLED=true needs user-context X credentials: X_CONSUMER_KEY, "
-                "X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET, or X_USER_ACCESS_TOKEN"
+                "X_CONSUMER_SECRET, X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET, "
+                "or X_USER_ACCESS_TOKEN"
             )
         return problems
 
