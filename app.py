@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any
 
 from aiohttp import web
 from botbuilder.core import ConversationState, TurnContext, UserState
@@ -54,6 +55,8 @@ from bot.teams.handler import PulseBot
 from bot.teams.references import ReferenceStore
 from bot.teams.roles import TeamsRoleResolver, TeamsTeamMembers
 from bot.teams.routes import Routes
+from bot.telemetry import setup_telemetry, telemetry_middleware
+from bot.worker import quiet_azure_sdk
 from dialogs.main_dialog import MainDialog
 
 logger = logging.getLogger("pulse.app")
@@ -303,7 +306,8 @@ def create_app(
         allowed_service_url_hosts=settings.effective_service_url_hosts,
     )
 
-    app = web.Application(client_max_size=settings.max_body_bytes)
+    middlewares: list[Any] = [telemetry_middleware()]
+    app = web.Application(client_max_size=settings.max_body_bytes, middlewares=middlewares)
     app[SETTINGS_KEY] = settings
     app[STORE_KEY] = store
     app[COMPONENTS_KEY] = Components(
@@ -363,7 +367,10 @@ def main() -> int:
         print(exc, file=sys.stderr)  # logging is not configured yet: the one message goes to stderr
         return 2
     setup_logging(settings.log_level, settings.secrets(), settings.log_format)
+    quiet_azure_sdk(settings.log_level)
+    telemetry = setup_telemetry(settings)
     app = create_app(settings)
+    app.on_cleanup.append(lambda _: asyncio.to_thread(telemetry.shutdown))
     print(
         f"Pulse ({settings.mode.value} mode) listening on http://{settings.bind_host}:{settings.port}/api/messages",
         flush=True,

@@ -110,6 +110,12 @@ class Settings(BaseSettings):
     approval_group: CsvList = Field(default_factory=list, alias="PULSE_APPROVAL_GROUP")
     draft_max_age_hours: int = Field(72, alias="PULSE_DRAFT_MAX_AGE_HOURS", ge=0)
 
+    # Observability.
+    applicationinsights_connection_string: SecretStr | None = Field(
+        None, alias="APPLICATIONINSIGHTS_CONNECTION_STRING"
+    )
+    otel_service_name: str = Field("pulse", alias="OTEL_SERVICE_NAME")
+
     # Storage.
     storage_backend: StorageBackend = Field(StorageBackend.LOCAL, alias="STORAGE_BACKEND")
     data_dir: Path = Field(Path("var/data"), alias="PULSE_DATA_DIR")
@@ -232,6 +238,13 @@ class Settings(BaseSettings):
             self.azure_storage_connection_string,
             self.x_bearer_token,
             self.openai_api_key,
+            self.azure_openai_api_key,
+            self.x_consumer_key,
+            self.x_consumer_secret,
+            self.x_access_token,
+            self.x_access_token_secret,
+            self.x_user_access_token,
+            self.applicationinsights_connection_string,
         ]
         found = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
         if self.azure_storage_connection_string is not None:

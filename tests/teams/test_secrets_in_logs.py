@@ -16,6 +16,9 @@ SECRETS = {
     "MICROSOFT_APP_PASSWORD": "fake-app-password-0123456789",
     "X_BEARER_TOKEN": "fake-x-bearer-token-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
     "OPENAI_API_KEY": "fake-openai-key-abcdefghijklmnopqrstuvwxyz",
+    "X_CONSUMER_SECRET": "fake-consumer-secret-0123456789abcdef",
+    "X_ACCESS_TOKEN_SECRET": "fake-access-token-secret-0123456789",
+    "AZURE_OPENAI_API_KEY": "fake-azure-openai-key-0123456789abcdef",
     "AZURE_STORAGE_CONNECTION_STRING": (
         "DefaultEndpointsProtocol=http;AccountName=fakeaccount;"
         "AccountKey=ZmFrZS1hY2NvdW50LWtleS1mb3ItdGVzdHMtb25seS0wMTIzNDU2Nzg5;"
