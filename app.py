@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 from botbuilder.core import ConversationState, TurnContext, UserState
-from botbuilder.dialogs import WaterfallStepContext
+from botbuilder.dialogs import DialogTurnResult, WaterfallStepContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
@@ -32,6 +32,7 @@ from bot.clients.x.source import OAuth1UserAuth, OAuth2UserAuth, UserAuth, XSour
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.coach import CoachKnowledge
 from bot.domain.costs import PriceTable
+from bot.domain.drafts import Person
 from bot.i18n import language_of, t
 from bot.logs import correlation_id, setup_logging
 from bot.ports.clock import Clock, SystemClock
@@ -40,16 +41,21 @@ from bot.ports.posts import PostSource
 from bot.ports.store import StorageError, StorageUnavailable, Store
 from bot.services.ask import LISTENING_INTENTS, AskService
 from bot.services.costs import CostLedger
+from bot.services.drafting import DraftingService, insights_context
+from bot.services.editorial_store import EditorialStore
 from bot.services.insights import InsightsService
 from bot.services.listening import ListeningService
 from bot.services.profiles import ProfileRepository
-from bot.teams.actions import actor_of
+from bot.teams.actions import Actor, actor_of
 from bot.teams.approvals import build_approval_services, register_approvals
 from bot.teams.ask import AskInTeams
 from bot.teams.auth import OpenIdKeys, PulseAuthentication, TokenValidator
 from bot.teams.background import BackgroundReplies
+from bot.teams.briefings import Briefings, install_briefings
 from bot.teams.cards import card_activity, help_card
 from bot.teams.coach import CoachInTeams
+from bot.teams.drafting_cards import DraftCardFlow
+from bot.teams.editorial import EditorialServices, FileFetcher, register_editorial
 from bot.teams.endpoint import ActivityDeduplicator, MessagesEndpoint
 from bot.teams.handler import PulseBot
 from bot.teams.references import ReferenceStore
@@ -57,6 +63,7 @@ from bot.teams.roles import TeamsRoleResolver, TeamsTeamMembers
 from bot.teams.routes import Routes
 from bot.telemetry import setup_telemetry, telemetry_middleware
 from bot.worker import quiet_azure_sdk
+from dialogs.drafting_dialog import DRAFTING_DIALOG_ID, DraftingDialog, DraftOptions
 from dialogs.main_dialog import MainDialog
 
 logger = logging.getLogger("pulse.app")
@@ -185,6 +192,7 @@ def create_app(
     store: Store | None = None,
     clock: Clock | None = None,
     credentials_factory: ServiceClientCredentialsFactory | None = None,
+    briefings_installed: bool = True,
 ) -> web.Application:
     """Wire Pulse. `credentials_factory` replaces the bot's outbound credentials (tests, where
     no identity provider is reachable)."""
@@ -230,7 +238,6 @@ def create_app(
     ask = AskService(insights, engine, offline)
     background = BackgroundReplies(adapter, settings.app_id)
     references = ReferenceStore(store, clock, settings.effective_service_url_hosts)
-    ask_in_teams = AskInTeams(ask, background, store, clock, show_cost_to_all=settings.is_demo)
 
     async def crisis_score(tenant_id: str | None) -> float:
         try:
@@ -273,18 +280,72 @@ def create_app(
     routes.on(Intent.UNKNOWN, on_unknown)
     routes.on(Intent.HELP, on_help)
 
+    # Drafting, editorial line, approvals.
     members = TeamsTeamMembers(adapter, settings.app_id, settings.effective_service_url_hosts)
     approval_services = build_approval_services(settings, store, clock, team_members=members)
+    roles = TeamsRoleResolver(approval_services.roles, members)
+    editorial_store = EditorialStore(store, clock)
+    drafting = DraftingService(
+        editorial_store, engine, fallback=offline, context=insights_context(insights)
+    )
+
+    async def submit_for_approval(
+        actor: Actor, text: str, lang: str, context: dict[str, Any] | None
+    ) -> str:
+        requester = Person(actor.key, actor.name)
+        draft = await approval_services.approvals.submit(
+            actor.tenant_id or "demo", requester, text, lang, context
+        )
+        return draft.id
+
+    card_flow = DraftCardFlow(drafting, submit_for_approval)
+    ask_in_teams = AskInTeams(
+        ask,
+        background,
+        store,
+        clock,
+        show_cost_to_all=settings.is_demo,
+        start_draft=card_flow.start_draft_from_card,
+    )
+    drafting_dialog = DraftingDialog(drafting, submit_for_approval, roles=roles)
+
+    async def actor_in(step: WaterfallStepContext) -> Actor:
+        return actor_of(step.context.activity, await roles(step.context.activity))
+
+    async def on_draft(step: WaterfallStepContext, u: Understanding, text: str) -> DialogTurnResult:
+        options = DraftOptions(brief=u.topic, lang=u.lang)
+        result: DialogTurnResult = await step.begin_dialog(DRAFTING_DIALOG_ID, options)
+        return result
+
+    async def on_editorial(step: WaterfallStepContext, u: Understanding, text: str) -> None:
+        await editorial_teams.handle_editorial_command(step.context, await actor_in(step), text)
+
+    installed: list[Briefings] = []
+
+    async def on_briefing(step: WaterfallStepContext, u: Understanding, text: str) -> None:
+        if installed:
+            await installed[0].handle_command(step.context, await actor_in(step), text)
+        else:
+            await step.context.send_activity(t(u.lang, "placeholder.not_ready"))
+
+    routes.on(Intent.DRAFT, on_draft)
+    routes.on(Intent.EDITORIAL_LINE, on_editorial)
+    routes.on(Intent.BRIEFING, on_briefing)
+
     bot = PulseBot(
         conversation_state=conversation_state,
         user_state=user_state,
-        dialog=MainDialog(routes),
+        dialog=MainDialog(routes, [drafting_dialog]),
         company=settings.company_name,
         demo=settings.is_demo,
-        roles=TeamsRoleResolver(approval_services.roles, members),
+        roles=roles,
         on_every_turn=[references.remember],
     )
     ask_in_teams.register(bot.actions)
+    card_flow.register(bot.actions)
+    editorial_teams = register_editorial(
+        bot.actions, EditorialServices(editorial_store, FileFetcher())
+    )
     approvals_teams = register_approvals(
         bot,
         bot.actions,
@@ -343,6 +404,17 @@ def create_app(
 
     app.cleanup_ctx.append(lifecycle)
     approvals_teams.attach(app, interval_s=60)
+    approvals_teams.requests_to_requester_without_channel = settings.is_demo
+    if briefings_installed:  # tests that wire their own scheduler pass False
+        installed.append(
+            install_briefings(
+                app,
+                app[COMPONENTS_KEY],
+                insights=insights,
+                references=references,
+                submit_for_approval=submit_for_approval,
+            )
+        )
     return app
 
 

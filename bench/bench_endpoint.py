@@ -34,8 +34,12 @@ def free_port() -> int:
 
 def activity(service_url: str, text: str) -> dict[str, object]:
     return {
-        "type": "message", "id": uuid.uuid4().hex, "text": text, "locale": "en-US",
-        "serviceUrl": service_url, "channelId": "msteams",
+        "type": "message",
+        "id": uuid.uuid4().hex,
+        "text": text,
+        "locale": "en-US",
+        "serviceUrl": service_url,
+        "channelId": "msteams",
         "from": {"id": "29:bench", "name": "Bench", "aadObjectId": "bench"},
         "conversation": {"id": f"bench-{uuid.uuid4().hex[:6]}", "tenantId": "bench"},
         "recipient": {"id": "28:bot", "name": "Bot"},
@@ -56,7 +60,9 @@ async def wait_healthy(url: str, seconds: float = 30) -> None:
     raise RuntimeError(f"{url} did not become healthy")
 
 
-async def load(url: str, service_url: str, text: str, total: int, concurrency: int) -> tuple[float, list[float], int]:
+async def load(
+    url: str, service_url: str, text: str, total: int, concurrency: int
+) -> tuple[float, list[float], int]:
     latencies: list[float] = []
     errors = 0
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -84,11 +90,21 @@ async def load(url: str, service_url: str, text: str, total: int, concurrency: i
 
 
 def start(cmd: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
-async def measure(name: str, cmd: list[str], env: dict[str, str], port: int, service_url: str,
-                  text: str, total: int, concurrency: int) -> dict[str, float]:
+async def measure(
+    name: str,
+    cmd: list[str],
+    env: dict[str, str],
+    port: int,
+    service_url: str,
+    text: str,
+    total: int,
+    concurrency: int,
+) -> dict[str, float]:
     proc = start(cmd, env)
     try:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz")
@@ -112,13 +128,35 @@ async def main() -> None:
     service_url = await connector.start()
     with tempfile.TemporaryDirectory() as data_dir:
         echo_port, pulse_port = free_port(), free_port()
-        base_env = {k: v for k, v in os.environ.items() if not k.startswith(("PULSE_", "MICROSOFT_"))}
-        echo = await measure("echo", [sys.executable, "bench/echo_app.py", str(echo_port)], base_env,
-                             echo_port, service_url, "hello", args.requests, args.concurrency)
-        pulse_env = {**base_env, "PULSE_PORT": str(pulse_port), "PULSE_DATA_DIR": data_dir,
-                     "PULSE_LOG_LEVEL": "WARNING"}
-        pulse = await measure("pulse", [sys.executable, "app.py"], pulse_env, pulse_port,
-                              service_url, "help", args.requests, args.concurrency)
+        base_env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("PULSE_", "MICROSOFT_"))
+        }
+        echo = await measure(
+            "echo",
+            [sys.executable, "bench/echo_app.py", str(echo_port)],
+            base_env,
+            echo_port,
+            service_url,
+            "hello",
+            args.requests,
+            args.concurrency,
+        )
+        pulse_env = {
+            **base_env,
+            "PULSE_PORT": str(pulse_port),
+            "PULSE_DATA_DIR": data_dir,
+            "PULSE_LOG_LEVEL": "WARNING",
+        }
+        pulse = await measure(
+            "pulse",
+            [sys.executable, "app.py"],
+            pulse_env,
+            pulse_port,
+            service_url,
+            "help",
+            args.requests,
+            args.concurrency,
+        )
     await connector.stop()
 
     print(f"\nPOST /api/messages — {args.requests} requests, concurrency {args.concurrency}")

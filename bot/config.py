@@ -110,6 +110,18 @@ class Settings(BaseSettings):
     approval_group: CsvList = Field(default_factory=list, alias="PULSE_APPROVAL_GROUP")
     draft_max_age_hours: int = Field(72, alias="PULSE_DRAFT_MAX_AGE_HOURS", ge=0)
 
+    # Briefings, alerts and the scheduler.
+    jobs_secret: SecretStr | None = Field(None, alias="PULSE_JOBS_SECRET")
+    scheduler_enabled: bool = Field(True, alias="PULSE_SCHEDULER_ENABLED")
+    briefing_default_time: str = Field(
+        "08:00", alias="PULSE_BRIEFING_DEFAULT_TIME", pattern=r"^([01]\d|2[0-3]):[0-5]\d$"
+    )
+    briefing_default_tz: str = Field("Europe/Paris", alias="PULSE_BRIEFING_DEFAULT_TZ")
+    briefing_catch_up_hours: float = Field(3.0, alias="PULSE_BRIEFING_CATCH_UP_HOURS", ge=0)
+    alert_cooldown_hours: float = Field(6.0, alias="PULSE_ALERT_COOLDOWN_HOURS", ge=0)
+    alert_every_minutes: float = Field(60.0, alias="PULSE_ALERT_EVERY_MINUTES", gt=0)
+    comms_conversation: str | None = Field(None, alias="PULSE_COMMS_CONVERSATION")
+
     # Observability.
     applicationinsights_connection_string: SecretStr | None = Field(
         None, alias="APPLICATIONINSIGHTS_CONNECTION_STRING"
@@ -245,6 +257,7 @@ class Settings(BaseSettings):
             self.x_access_token_secret,
             self.x_user_access_token,
             self.applicationinsights_connection_string,
+            self.jobs_secret,
         ]
         found = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
         if self.azure_storage_connection_string is not None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
-from botbuilder.dialogs import DialogTurnResult, WaterfallDialog, WaterfallStepContext
+from botbuilder.dialogs import Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.i18n import language_of, t
@@ -16,9 +17,11 @@ logger = logging.getLogger(__name__)
 
 
 class MainDialog(CancelAndHelpDialog):
-    def __init__(self, routes: Routes | None = None) -> None:
+    def __init__(self, routes: Routes | None = None, dialogs: Sequence[Dialog] = ()) -> None:
         super().__init__(MainDialog.__name__)
         self._routes = routes
+        for dialog in dialogs:  # the multi-turn flows a route may begin (drafting, ...)
+            self.add_dialog(dialog)
         self.add_dialog(WaterfallDialog("main", [self.route_step]))
         self.initial_dialog_id = "main"
 

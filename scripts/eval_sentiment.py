@@ -1,7 +1,9 @@
 """Evaluate the shipped sentiment model and language identifier on ../shared/data.
 
 Prints, beside the published reference scores of the data README:
-- TweetEval sentiment validation (EN): macro-averaged recall (goal ≥ 0.65), macro-F1;
+- TweetEval sentiment validation (EN): macro-averaged recall (goal ≥ 0.65), macro-F1, on the
+  570 tweets that are not in the training data (the other 1,430 are in XLM-T EN train: that
+  full-set figure is printed too, marked contaminated);
 - XLM-T French validation: macro-F1 (goal ≥ 0.62); XLM-T English validation: macro-F1;
 - Sanders brands (EN, some FR/ES; evaluation only, "irrelevant" rows dropped): macro-F1;
 - language identification accuracy on the French and English sets.
@@ -35,6 +37,7 @@ from scripts.train_sentiment import (  # noqa: E402
     load_sanders,
     load_text_labels,
     load_training,
+    text_key,
 )
 
 GOALS = {"tweeteval_val_macro_recall": 0.65, "xlmt_french_val_macro_f1": 0.62}
@@ -57,10 +60,6 @@ def macro_f1(y: np.ndarray, p: np.ndarray) -> float:
     return float(np.mean(f1s))
 
 
-def _key(text: str) -> str:
-    return " ".join(normalise(text).lower().split())
-
-
 def predict(model: SentimentModel, examples: Sequence[Example]) -> tuple[np.ndarray, np.ndarray]:
     y = np.array([e.label for e in examples])
     p = np.array([int(lbl) for lbl in model.predict([e.text for e in examples])])
@@ -75,9 +74,11 @@ def evaluate(data: Path, model: SentimentModel) -> dict[str, float]:
     out["tweeteval_val_all_macro_recall"] = macro_recall(y, p)
     out["tweeteval_val_all_macro_f1"] = macro_f1(y, p)
     # 1,430 of the 2,000 TweetEval validation tweets are also in XLM-T English *train* (same
-    # SemEval-2017 source), so the full set is contaminated; the honest figure is on the rest.
-    seen = {_key(e.text) for e in load_training(data)}
-    unseen = np.array([_key(e.text) not in seen for e in te])
+    # SemEval-2017 source: all its neutral and positive tweets), so the full set is contaminated;
+    # the honest figure is on the 570 others. Excluding them from training instead would leave
+    # English training with negatives only (see train_sentiment.load_training).
+    seen = {text_key(e.text) for e in load_training(data)}
+    unseen = np.array([text_key(e.text) not in seen for e in te])
     out["tweeteval_val_unseen_n"] = float(unseen.sum())
     out["tweeteval_val_macro_recall"] = macro_recall(y[unseen], p[unseen])
     out["tweeteval_val_macro_f1"] = macro_f1(y[unseen], p[unseen])
@@ -162,7 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"(evaluated in {time.perf_counter() - start:.1f} s)")
     missed = [k for k, goal in GOALS.items() if res[k] < goal]
     if missed:
-        print(f"GOALS MISSED: {', '.join(missed)}")
+        gaps = ", ".join(
+            f"{k} {res[k]:.3f} < {GOALS[k]:.2f} (gap {GOALS[k] - res[k]:.3f})" for k in missed
+        )
+        print(f"GOALS MISSED: {gaps}")
         return 1
     print("all goals met")
     return 0

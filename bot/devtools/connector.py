@@ -125,7 +125,7 @@ class LocalConnector:
 
 def bound_port(site: web.TCPSite) -> int:
     """The port the OS chose for a site bound to port 0 (aiohttp does not expose it)."""
-    server: Any = site._server  # noqa: SLF001
+    server: Any = site._server
     return int(server.sockets[0].getsockname()[1])
 
 

@@ -8,6 +8,10 @@ The model is a multinomial logistic regression over sparse features, trained by
 - emoji and emoticons (tokens of their own), ``!``/``?``/ellipsis, elongated words (``sooo``);
 - counts of hits in a hand-written bilingual polarity lexicon
   (``bot/domain/models/polarity_lexicon.txt``, embedded in the model file), flipped by negation;
+- VADER valence buckets (``V+1`` … ``V-4``, flipped by negation) from the VADER lexicon
+  (C.J. Hutto, MIT licence, see ``models/THIRD_PARTY_NOTICES.md``): the training script reads it
+  from the ``vaderSentiment`` package and embeds the word → valence table in the model file, so
+  inference needs no extra package;
 - a language bias feature (``lang:fr`` / ``lang:en``).
 
 Inference is batch-vectorised: per-token feature ids are cached, a batch becomes one flat id
@@ -42,11 +46,12 @@ __all__ = [
     "TextAnalysis",
     "analyse_texts",
     "parse_lexicon",
+    "parse_valence",
 ]
 
 DEFAULT_MODEL_PATH: Final = Path(__file__).resolve().parent / "models" / "sentiment.npz"
 LEXICON_PATH: Final = Path(__file__).resolve().parent / "models" / "polarity_lexicon.txt"
-FEATURE_VERSION: Final = 1
+FEATURE_VERSION: Final = 2
 """Bumped whenever the feature extraction below changes: a model of another version is refused."""
 
 
@@ -64,6 +69,8 @@ class Label(IntEnum):
 
 
 _LABELS: Final = (Label.NEGATIVE, Label.NEUTRAL, Label.POSITIVE)
+LANG_ORDER: Final = ("fr", "en", "other")
+"""Row order of the per-language bias offsets."""
 
 # --------------------------------------------------------------------------------------------
 # Features
@@ -160,6 +167,16 @@ def parse_lexicon(text: str) -> dict[str, int]:
     return lex
 
 
+def parse_valence(text: str) -> dict[str, float]:
+    """Parse a ``word TAB valence`` table (the VADER lexicon's first two columns)."""
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        word, _, rest = line.partition("\t")
+        if word and rest:
+            out[fold_accents(word.lower())] = float(rest.split("\t")[0])
+    return out
+
+
 @lru_cache(maxsize=131072)
 def _canon(token: str) -> tuple[str, bool]:
     """Accent-folded token with letter runs of 3+ cut to 2; and whether it was elongated."""
@@ -174,8 +191,9 @@ _NEG_MARK: Final = "\x01"  # prefix of a token key inside a negation scope
 class Featurizer:
     """Turns tokens into feature strings; shared verbatim by training and inference."""
 
-    def __init__(self, lexicon: dict[str, int]) -> None:
+    def __init__(self, lexicon: dict[str, int], valence: dict[str, float] | None = None) -> None:
         self.lexicon = lexicon
+        self.valence: dict[str, float] = valence or {}
 
     def token_features(self, key: str) -> list[str]:
         """Features of one token key: a token (lowercase, as :func:`tokenize` yields it),
@@ -197,6 +215,13 @@ class Featurizer:
             pol = self.lexicon.get(fold_accents(tok))
         if pol is not None:
             feats.append(("L+" if pol > 0 else "L-") + ("n" if negated else ""))
+        val = self.valence.get(body)
+        if val is None and elongated:
+            val = self.valence.get(fold_accents(tok))
+        if val:
+            bucket = min(4, max(1, round(abs(val))))
+            positive = (val > 0) != negated
+            feats.append(("V+" if positive else "V-") + str(bucket))
         if elongated:
             feats.append("elong")
         return feats
@@ -260,6 +285,8 @@ class SentimentModel:
         bias: FloatArray,
         lexicon: dict[str, int],
         meta: dict[str, object] | None = None,
+        valence: dict[str, float] | None = None,
+        lang_bias: FloatArray | None = None,
     ) -> None:
         if weights.shape != (len(vocab), 3) or sq_weights.shape != (len(vocab),):
             raise ValueError("weights do not match the vocabulary")
@@ -267,7 +294,7 @@ class SentimentModel:
         self._wg = np.ascontiguousarray(weights, dtype=np.float32)  # idf-scaled weights
         self._g2 = np.ascontiguousarray(sq_weights, dtype=np.float32)  # idf²
         self._bias = np.asarray(bias, dtype=np.float32).reshape(3)
-        self.featurizer = Featurizer(lexicon)
+        self.featurizer = Featurizer(lexicon, valence)
         self.meta: dict[str, object] = dict(meta or {})
         # Rows 0..V-1 of the tables are the features; rows V.. are "units": the summed features
         # of one token key, added on first sight (so a post gathers ~2 rows per token, not ~10).
@@ -281,6 +308,16 @@ class SentimentModel:
             for lang in ("fr", "en", "other")
             if f"lang:{lang}" in self.vocab
         }
+        # Per-language offset added to the bias (rows: fr, en, other), e.g. the neutral offsets
+        # calibrated by cross-validation per language at training time.
+        self._lang_bias = (
+            np.zeros((len(LANG_ORDER), 3), dtype=np.float32)
+            if lang_bias is None
+            else np.asarray(lang_bias, dtype=np.float32).reshape(len(LANG_ORDER), 3)
+        )
+        self._lang_rows = np.array(
+            [self._lang_ids.get(lang, -1) for lang in LANG_ORDER], dtype=np.int64
+        )
 
     # ---- persistence ------------------------------------------------------------------------
 
@@ -298,6 +335,12 @@ class SentimentModel:
                 )
             vocab = bytes(data["vocab"]).decode("utf-8").split("\n")
             lexicon = parse_lexicon(bytes(data["lexicon"]).decode("utf-8"))
+            valence = (
+                parse_valence(bytes(data["valence"]).decode("utf-8"))
+                if "valence" in data.files
+                else None
+            )
+            lang_bias = data["lang_bias"].astype(np.float32) if "lang_bias" in data.files else None
             return cls(
                 vocab,
                 data["weights"].astype(np.float32),
@@ -305,6 +348,8 @@ class SentimentModel:
                 data["bias"].astype(np.float32),
                 lexicon,
                 meta,
+                valence,
+                lang_bias,
             )
 
     def save(self, path: str | Path, lexicon_text: str) -> None:
@@ -313,13 +358,16 @@ class SentimentModel:
         for f, i in self.vocab.items():
             vocab[i] = f
         meta = dict(self.meta, feature_version=FEATURE_VERSION)
+        valence = "\n".join(f"{w}\t{v:g}" for w, v in sorted(self.featurizer.valence.items()))
         np.savez_compressed(
             Path(path),
             vocab=np.frombuffer("\n".join(vocab).encode("utf-8"), dtype=np.uint8),
             weights=self._wg.astype(np.float16),
             sq_weights=self._g2.astype(np.float32),
             bias=self._bias,
+            lang_bias=self._lang_bias,
             lexicon=np.frombuffer(lexicon_text.encode("utf-8"), dtype=np.uint8),
+            valence=np.frombuffer(valence.encode("utf-8"), dtype=np.uint8),
             meta=np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8),
         )
 
@@ -367,7 +415,10 @@ class SentimentModel:
         )
         scores = np.add.reduceat(self._tw[flat], offsets, axis=0)
         norms = np.sqrt(np.add.reduceat(self._tg2[flat], offsets))
-        out: FloatArray = (scores / norms[:, None] + self._bias).astype(np.float32)
+        last = flat[offsets + lengths - 1]  # post_ids ends every post with its language row
+        lang_row = (last[:, None] == self._lang_rows[None, :]).argmax(axis=1)
+        bias = self._bias + self._lang_bias[lang_row]
+        out: FloatArray = (scores / norms[:, None] + bias).astype(np.float32)
         return out
 
     def _tokens_and_langs(

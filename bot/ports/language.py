@@ -113,7 +113,9 @@ class EngineError(Exception):
     """The model could not answer (fault, timeout, invalid output): fall back, with a notice."""
 
     def __init__(self, code: str, message: str = "") -> None:
-        self.code = code  # "timeout", "rate_limited", "content_filter", "quota", "invalid_output"...
+        self.code = (
+            code  # "timeout", "rate_limited", "content_filter", "quota", "invalid_output"...
+        )
         super().__init__(message or code)
 
 

@@ -76,8 +76,9 @@ class CardActionRouter:
         self._handlers: dict[str, ActionHandler] = {}
 
     def register(self, verb: str, handler: ActionHandler) -> None:
+        """Route `verb` to `handler`; registering a verb again replaces its handler."""
         if verb in self._handlers:
-            raise ValueError(f"verb {verb!r} is already routed")
+            logger.info("card verb %s re-routed", verb)
         self._handlers[verb] = handler
 
     def handles(self, verb: str | None) -> bool:

@@ -210,9 +210,24 @@ class ApprovalsTeams:
             except PreconditionFailed:
                 continue
 
+    # Demo mode: with no comms conversation configured, the card goes to the requester's chat.
+    requests_to_requester_without_channel: bool = False
+
+    async def _requester_conversation(
+        self, draft: Draft
+    ) -> tuple[ConversationReference, str] | None:
+        for ref in await self._references.all(draft.tenant_id):
+            if (ref.user_aad_id or "").lower() == draft.requester.id.lower() and (
+                ref.conversation_type == "personal"
+            ):
+                return ref.reference, ref.lang
+        return None
+
     async def send_request(self, draft: Draft) -> None:
         """The approval card, proactively, in the tenant's comms conversation."""
         channel = await self._channel(draft.tenant_id)
+        if channel is None and self.requests_to_requester_without_channel:
+            channel = await self._requester_conversation(draft)
         if channel is None:
             logger.warning("draft %s: no approval conversation configured for the tenant", draft.id)
             return

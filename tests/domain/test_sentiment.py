@@ -16,6 +16,8 @@ from bot.domain.sentiment import (
 )
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+TWEETEVAL_UNSEEN_FLOOR = 0.59
+"""Measured floor of the honest English figure; the goal is 0.65 (not reached yet)."""
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +110,10 @@ def test_quality_goals_on_shared_data(model: SentimentModel) -> None:
 
     res = evaluate(DATA, model)
     assert res["xlmt_french_val_macro_f1"] >= 0.62
-    # TweetEval val overlaps XLM-T English train (1,430 of 2,000 tweets): the goal of 0.65 is met
-    # on the full set but not on the unseen rest; assert the full set and a floor on the rest.
-    assert res["tweeteval_val_all_macro_recall"] >= 0.65
-    assert res["tweeteval_val_macro_recall"] >= 0.55
+    # Honest English figure: TweetEval val minus the 1,430 tweets that are also in XLM-T English
+    # train (the full-set figure is contaminated and not asserted). Goal 0.65 is NOT reached yet:
+    # assert a floor just under the measured value and show the gap.
+    assert res["tweeteval_val_unseen_n"] == 570
+    unseen = res["tweeteval_val_macro_recall"]
+    print(f"TweetEval val unseen macro-recall {unseen:.3f}; goal 0.65, gap {0.65 - unseen:+.3f}")
+    assert unseen >= TWEETEVAL_UNSEEN_FLOOR

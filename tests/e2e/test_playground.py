@@ -73,3 +73,24 @@ def test_help_card_answers_help(page: Any, playground: Any) -> None:
     print(f"help card language: {_language_of(page, HELP)}")
     # The message the user typed is shown in the conversation too.
     assert page.get_by_text("help", exact=True).first.is_visible()
+
+
+def test_a_question_gets_a_grounded_answer_card(page: Any, playground: Any) -> None:
+    _open(page, playground)
+    _card_title(page, WELCOME).first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    _send(page, "What are people saying about us today?")
+    # The answer card: figures against usual, and the tone of the posts read.
+    page.get_by_text("Mentions today", exact=True).first.wait_for(
+        state="visible", timeout=TIMEOUT_MS
+    )
+    assert page.get_by_text("Tone", exact=True).first.is_visible()
+    assert page.get_by_text("Draft a post on this").first.is_visible()
+
+
+def test_an_x_question_is_explained(page: Any, playground: Any) -> None:
+    _open(page, playground)
+    _card_title(page, WELCOME).first.wait_for(state="visible", timeout=TIMEOUT_MS)
+    _send(page, "what is a quote post?")
+    page.get_by_text("Source: Pulse's X guide", exact=False).first.wait_for(
+        state="visible", timeout=TIMEOUT_MS
+    )

@@ -10,9 +10,9 @@ from typing import Any
 
 import jwt
 from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.devtools.connector import bound_port
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 CHANNEL_ISSUER = "https://api.botframework.com"
 EMULATOR_ISSUER = "https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/"

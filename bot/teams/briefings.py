@@ -1,0 +1,504 @@
+"""Teams glue of briefings and alerts: commands, card verbs, the jobs endpoint, the scheduler.
+
+The lead wires everything with one call in `create_app` (see `install_briefings`), and routes
+messages of intent BRIEFING to `Briefings.handle_command(turn_context, actor, text)`.
+
+`POST /api/jobs/briefing` (and `/api/jobs/alerts`) let an external scheduler (Azure Container
+Apps job, Logic App, cron) run the same work as the in-service scheduler. Authentication: a
+bearer secret (`PULSE_JOBS_SECRET`, ≥ 32 random characters) compared in constant time — simple
+to rotate, nothing to validate online; an Entra token would need its own issuer/audience checks
+for no gain while the caller is our own job. No secret configured → the routes answer 404.
+Both are idempotent: the markers decide who sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from botbuilder.core import TurnContext
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.i18n import language_of, t
+from bot.ports.clock import Clock
+from bot.ports.store import AlreadyExists, StorageError, Store
+from bot.services.alerts import AlertService, AlertView
+from bot.services.briefings import (
+    BriefingService,
+    ContentBuilder,
+    SuggestKind,
+    SuggestPost,
+)
+from bot.services.insights import Insights, InsightsService
+from bot.services.scheduler import LeaderElection, Scheduler, Sleep, scheduler_cleanup_ctx
+from bot.services.subscriptions import (
+    WEEKDAYS,
+    Action,
+    Defaults,
+    Recipient,
+    Subscription,
+    SubscriptionService,
+    parse_command,
+    parse_hhmm,
+    recipient_of,
+    tenant_segment,
+    valid_tz,
+)
+from bot.teams.actions import ActionResult, Actor, CardActionRouter
+from bot.teams.briefing_cards import (
+    ALERT_PROPOSE_VERB,
+    PROPOSE_VERB,
+    SAVE_VERB,
+    alert_card,
+    briefing_card,
+    days_text,
+    settings_card,
+)
+from bot.teams.cards import card_activity
+from bot.teams.delivery import RetryPolicy, TeamsDelivery
+from bot.teams.references import ReferenceStore, conversation_key
+
+logger = logging.getLogger(__name__)
+
+_DAY_CODES = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+
+class SubmitForApproval(Protocol):
+    async def __call__(self, actor: Actor, text: str, lang: str, context: dict[str, Any]) -> str:
+        """Submit `text` for approval; returns a short reference shown to the person."""
+
+
+def _secret(value: Any) -> str | None:
+    if value is None:
+        return None
+    raw = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+    return raw or None
+
+
+def _days(value: Any) -> tuple[int, ...]:
+    if isinstance(value, list | tuple):
+        return tuple(int(v) for v in value)
+    if isinstance(value, str) and value.strip():
+        out = []
+        for part in value.replace(";", ",").split(","):
+            part = part.strip().lower()[:3]
+            out.append(_DAY_CODES[part] if part in _DAY_CODES else int(part))
+        return tuple(sorted(set(out)))
+    return WEEKDAYS
+
+
+@dataclass(frozen=True, slots=True)
+class BriefingSettings:
+    """What briefings and alerts read from `Settings` (fields the lead adds to bot/config.py;
+    until then the defaults apply)."""
+
+    jobs_secret: str | None = None
+    default_time: time = time(8, 0)
+    default_days: tuple[int, ...] = WEEKDAYS
+    default_tz: str = "Europe/Paris"
+    catch_up_hours: float = 3.0
+    scheduler_enabled: bool = True
+    lease_s: float = 30.0
+    tick_s: float = 60.0
+    alert_every_minutes: float = 60.0
+    alert_cooldown_hours: float = 6.0
+    alert_tz: str = "Europe/Paris"
+    comms_conversation: str | None = None
+    delivery_concurrency: int = 20
+    delivery_timeout_s: float = 20.0
+    delivery_max_attempts: int = 4
+    delivery_max_backoff_s: float = 60.0
+    stale_after_minutes: float = 10.0
+    max_attempts: int = 3
+
+    @classmethod
+    def from_settings(cls, settings: Any, **overrides: Any) -> BriefingSettings:
+        d = cls()
+
+        def get(name: str, default: Any) -> Any:
+            return getattr(settings, name, default) if settings is not None else default
+
+        raw_time = get("briefing_default_time", None)
+        values: dict[str, Any] = {
+            "jobs_secret": _secret(get("jobs_secret", None)),
+            "default_time": parse_hhmm(raw_time)
+            if isinstance(raw_time, str)
+            else (raw_time or d.default_time),
+            "default_days": _days(get("briefing_default_days", None)),
+            "default_tz": valid_tz(get("briefing_default_tz", d.default_tz)),
+            "catch_up_hours": float(get("briefing_catch_up_hours", d.catch_up_hours)),
+            "scheduler_enabled": bool(get("scheduler_enabled", d.scheduler_enabled)),
+            "lease_s": float(get("scheduler_lease_s", d.lease_s)),
+            "tick_s": float(get("scheduler_tick_s", d.tick_s)),
+            "alert_every_minutes": float(get("alert_every_minutes", d.alert_every_minutes)),
+            "alert_cooldown_hours": float(get("alert_cooldown_hours", d.alert_cooldown_hours)),
+            "alert_tz": valid_tz(get("alert_tz", d.alert_tz)),
+            "comms_conversation": get("comms_conversation", None) or None,
+            "delivery_concurrency": int(get("delivery_concurrency", d.delivery_concurrency)),
+            "delivery_timeout_s": float(get("delivery_timeout_s", d.delivery_timeout_s)),
+            "delivery_max_attempts": int(get("delivery_max_attempts", d.delivery_max_attempts)),
+            "delivery_max_backoff_s": float(
+                get("delivery_max_backoff_s", d.delivery_max_backoff_s)
+            ),
+        }
+        values.update(overrides)
+        return cls(**values)
+
+
+def template_suggester(clock: Clock, tz: str = "Europe/Paris") -> SuggestPost:
+    """The default drafting: the holding statement from the editorial line's crisis template
+    (topic: the largest named theme; next update: two hours from now); no post of the day."""
+    from bot.domain.defaults import default_editorial_line
+
+    line = default_editorial_line()
+
+    async def suggest(kind: SuggestKind, insights: Insights, lang: str) -> str | None:
+        if kind != "holding_statement":
+            return None
+        templates = line.crisis.template
+        template = templates.get(language_of(lang)) or templates.get(line.default_language)  # type: ignore[call-overload]
+        if not template:
+            return None
+        labels = [th.label for th in insights.analysis.themes.themes if th.label]
+        topic = (
+            t(lang, "briefing.holding.topic", theme=labels[0])
+            if labels
+            else t(lang, "briefing.holding.topic_generic")
+        )
+        when = (clock.now() + timedelta(hours=2)).astimezone(ZoneInfo(tz)).strftime("%H:00")
+        text = line.resolve(str(template))
+        text = text.replace("{topic}", topic).replace(
+            "{next_update}", t(lang, "briefing.holding.next_update", time=when)
+        )
+        return " ".join(text.split())
+
+    return suggest
+
+
+@dataclass
+class Briefings:
+    """Everything `install_briefings` built (for the handler, tests and the bench)."""
+
+    store: Store
+    clock: Clock
+    settings: BriefingSettings
+    references: ReferenceStore
+    subscriptions: SubscriptionService
+    service: BriefingService
+    alerts: AlertService
+    delivery: TeamsDelivery
+    scheduler: Scheduler
+    submit_for_approval: SubmitForApproval
+    _background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    # -- messages (Intent.BRIEFING) -----------------------------------------------------------
+
+    async def handle_command(self, turn_context: TurnContext, actor: Actor, text: str) -> None:
+        await self.references.remember(turn_context)
+        activity = turn_context.activity
+        conversation = activity.conversation
+        conv_type = (conversation.conversation_type if conversation else None) or "personal"
+        ref_key = conversation_key(actor.tenant_id, conversation.id if conversation else "")
+        stored = await self.references.get(ref_key)
+        tz = valid_tz(stored.time_zone if stored else None, self.settings.default_tz)
+        cmd = parse_command(text)
+        lang = actor.lang
+        recipient = recipient_of(ref_key)
+        who = Recipient(
+            ref_key=ref_key,
+            tenant_id=actor.tenant_id,
+            kind=conv_type,
+            lang=cmd.lang or lang,
+            tz=tz,
+            user_aad_id=actor.aad_object_id if conv_type == "personal" else None,
+            name=actor.name if conv_type == "personal" else "",
+        )
+        by = actor.key
+        if cmd.action is Action.NOW:
+            await turn_context.send_activity(Activity(type=ActivityTypes.typing))
+            try:
+                card = await self.service.card_now(
+                    actor.tenant_id, tz, cmd.lang or lang, actor.key, recipient
+                )
+            except Exception:
+                logger.exception("on-demand briefing failed")
+                await turn_context.send_activity(t(lang, "briefing.reply.failed"))
+                return
+            await turn_context.send_activity(card_activity(card))
+            return
+        if cmd.action in (Action.UNSUBSCRIBE, Action.UNSUBSCRIBE_CHANNEL):
+            if cmd.action is Action.UNSUBSCRIBE_CHANNEL and conv_type == "personal":
+                await turn_context.send_activity(t(lang, "briefing.reply.channel_only"))
+                return
+            done = await self.subscriptions.unsubscribe(actor.tenant_id, recipient, by=by)
+            key = "channel_unsubscribed" if conv_type != "personal" else "unsubscribed"
+            await turn_context.send_activity(
+                t(lang, f"briefing.reply.{key if done else 'not_subscribed'}")
+            )
+            return
+        if cmd.action is Action.SETTINGS:
+            sub = await self.subscriptions.get(actor.tenant_id, recipient)
+            card = settings_card(
+                lang,
+                sub,
+                default_time=self.settings.default_time,
+                default_days=self.settings.default_days,
+                channel=conv_type != "personal",
+            )
+            await turn_context.send_activity(card_activity(card))
+            return
+        if cmd.action is Action.SUBSCRIBE_CHANNEL and conv_type == "personal":
+            await turn_context.send_activity(t(lang, "briefing.reply.channel_only"))
+            return
+        sub, created = await self.subscriptions.upsert(
+            who, by=by, active=True, at=cmd.at, days=cmd.days, lang=cmd.lang
+        )
+        if conv_type != "personal":
+            key = "channel_subscribed"
+        else:
+            key = "subscribed" if created else "updated"
+        await turn_context.send_activity(self._confirm(lang, key, sub))
+
+    def _confirm(self, lang: str, key: str, sub: Subscription) -> str:
+        return t(
+            lang,
+            f"briefing.reply.{key}",
+            time=sub.at.strftime("%H:%M"),
+            days=days_text(lang, sub.days),
+            tz=sub.tz,
+            lang_name=t(lang, f"briefing.lang_name.{sub.lang}"),
+        )
+
+    # -- card verbs ---------------------------------------------------------------------------
+
+    async def on_save(
+        self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
+    ) -> ActionResult:
+        lang = actor.lang
+        conversation = turn_context.activity.conversation
+        conv_type = (conversation.conversation_type if conversation else None) or "personal"
+        ref_key = conversation_key(actor.tenant_id, conversation.id if conversation else "")
+        try:
+            at = parse_hhmm(str(data.get("time") or "08:00"))
+            days = _days(str(data.get("days") or ""))
+            if not str(data.get("days") or "").strip() or not all(0 <= d <= 6 for d in days):
+                raise ValueError("no days")
+        except (ValueError, KeyError):
+            return ActionResult(message=t(lang, "briefing.settings.invalid"))
+        chosen = str(data.get("lang") or lang)
+        chosen = chosen if chosen in ("fr", "en") else lang
+        active = str(data.get("active", "true")).lower() != "false"
+        stored = await self.references.get(ref_key)
+        who = Recipient(
+            ref_key=ref_key,
+            tenant_id=actor.tenant_id,
+            kind=conv_type,
+            lang=chosen,
+            tz=valid_tz(stored.time_zone if stored else None, self.settings.default_tz),
+            user_aad_id=actor.aad_object_id if conv_type == "personal" else None,
+            name=actor.name if conv_type == "personal" else "",
+        )
+        sub, _ = await self.subscriptions.upsert(
+            who, by=actor.key, active=active, at=at, days=days, lang=chosen
+        )
+        card = settings_card(
+            lang,
+            sub,
+            default_time=self.settings.default_time,
+            default_days=self.settings.default_days,
+            channel=conv_type != "personal",
+        )
+        return ActionResult(card=card)
+
+    async def on_propose(
+        self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
+    ) -> ActionResult:
+        return await self._propose(actor, data, source="briefing", ref=str(data.get("day", "")))
+
+    async def on_alert_propose(
+        self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
+    ) -> ActionResult:
+        return await self._propose(actor, data, source="alert", ref=str(data.get("event", "")))
+
+    async def _propose(
+        self, actor: Actor, data: dict[str, Any], *, source: str, ref: str
+    ) -> ActionResult:
+        lang = actor.lang
+        text = str(data.get("text") or "").strip()
+        post_lang = str(data.get("lang") or lang)
+        kind = str(data.get("kind") or source)
+        if not text:
+            return ActionResult(message=t(lang, "briefing.propose.invalid"))
+        digest = hashlib.sha256(f"{source}\x00{ref}\x00{actor.key}\x00{text}".encode()).hexdigest()
+        key = f"proposals/{tenant_segment(actor.tenant_id)}/{digest[:40]}"
+        try:
+            await self.store.write(
+                key,
+                {"by": actor.key, "at": self.clock.now().isoformat(), "source": source},
+                if_none_match=True,
+            )
+        except AlreadyExists:
+            return ActionResult(message=t(lang, "briefing.propose.already"))
+        context = {"source": source, "kind": kind, "ref": ref}
+        try:
+            reference = await self.submit_for_approval(actor, text, post_lang, context)
+        except Exception:
+            logger.exception("sending a suggestion for approval failed")
+            try:
+                await self.store.delete(key)
+            except StorageError:
+                logger.warning("could not clear the proposal marker")
+            return ActionResult(message=t(lang, "briefing.propose.failed"))
+        return ActionResult(message=t(lang, "briefing.propose.sent", ref=reference))
+
+    # -- jobs endpoint --------------------------------------------------------------------------
+
+    def _authorised(self, request: web.Request) -> bool | None:
+        secret = self.settings.jobs_secret
+        if not secret:
+            return None
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            token.strip().encode(), secret.encode()
+        )
+
+    async def jobs_briefing(self, request: web.Request) -> web.Response:
+        ok = self._authorised(request)
+        if ok is None:
+            raise web.HTTPNotFound()
+        if not ok:
+            return web.json_response(
+                {"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": "Bearer"}
+            )
+        report = await self.service.run_due()
+        return web.json_response({"status": "ok", **report.to_json()})
+
+    async def jobs_alerts(self, request: web.Request) -> web.Response:
+        ok = self._authorised(request)
+        if ok is None:
+            raise web.HTTPNotFound()
+        if not ok:
+            return web.json_response(
+                {"error": "unauthorized"}, status=401, headers={"WWW-Authenticate": "Bearer"}
+            )
+        reports = await self.alerts.check_all()
+        return web.json_response(
+            {"status": "ok", "alerts": [{"action": r.action, "event": r.event_id} for r in reports]}
+        )
+
+
+def install_briefings(
+    app: web.Application,
+    components: Any,
+    *,
+    insights: InsightsService,
+    references: ReferenceStore,
+    submit_for_approval: SubmitForApproval,
+    suggest_post: SuggestPost | None = None,
+    settings: BriefingSettings | None = None,
+    router: CardActionRouter | None = None,
+    holder: str | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> Briefings:
+    """Wire briefings and alerts into `app`: the jobs routes, the scheduler's cleanup_ctx and
+    the card verbs (on `components.bot.actions` unless `router` is given). Call it in
+    `create_app` before the app starts; returns the `Briefings` whose `handle_command` the
+    BRIEFING intent calls."""
+    store: Store = components.store
+    clock: Clock = components.clock
+    cfg = settings or BriefingSettings.from_settings(getattr(components, "settings", None))
+    app_settings = getattr(components, "settings", None)
+    app_id = str(getattr(app_settings, "app_id", "") or "")
+    suggest = suggest_post or template_suggester(clock, cfg.alert_tz)
+    subscriptions = SubscriptionService(
+        store, clock, Defaults(cfg.default_time, cfg.default_days, cfg.default_tz)
+    )
+    delivery = TeamsDelivery(
+        components.adapter,
+        app_id,
+        references,
+        policy=RetryPolicy(
+            max_attempts=cfg.delivery_max_attempts,
+            max_backoff_s=cfg.delivery_max_backoff_s,
+            timeout_s=cfg.delivery_timeout_s,
+        ),
+        concurrency=cfg.delivery_concurrency,
+        sleep=sleep,
+    )
+    election = LeaderElection(store, holder=holder, lease_s=cfg.lease_s)
+    service = BriefingService(
+        store,
+        clock,
+        subscriptions,
+        ContentBuilder(insights, suggest, clock),
+        delivery,
+        briefing_card,
+        holder=election.holder,
+        catch_up=timedelta(hours=cfg.catch_up_hours),
+        stale_after=timedelta(minutes=cfg.stale_after_minutes),
+        max_attempts=cfg.max_attempts,
+        concurrency=cfg.delivery_concurrency,
+    )
+
+    async def comms(tenant_id: str | None) -> list[tuple[str, str]]:
+        if not cfg.comms_conversation:
+            return []
+        key = conversation_key(tenant_id, cfg.comms_conversation)
+        ref = await references.get(key)
+        return [(key, ref.lang)] if ref is not None and ref.active else []
+
+    def render_alert(view: AlertView) -> dict[str, Any]:
+        return alert_card(view, cfg.alert_tz)
+
+    alerts = AlertService(
+        store,
+        clock,
+        subscriptions,
+        insights,
+        delivery,
+        render_alert,
+        suggest,
+        cooldown=timedelta(hours=cfg.alert_cooldown_hours),
+        extra_recipients=comms,
+        tz=cfg.alert_tz,
+        concurrency=cfg.delivery_concurrency,
+    )
+    scheduler = Scheduler(clock, election, tick_s=cfg.tick_s)
+    scheduler.add_job("briefings", timedelta(0), service.run_due)
+    scheduler.add_job(
+        "alerts", timedelta(minutes=cfg.alert_every_minutes), lambda now: alerts.check_all(now)
+    )
+    briefings = Briefings(
+        store,
+        clock,
+        cfg,
+        references,
+        subscriptions,
+        service,
+        alerts,
+        delivery,
+        scheduler,
+        submit_for_approval,
+    )
+    actions = router or components.bot.actions
+    actions.register(SAVE_VERB, briefings.on_save)
+    actions.register(PROPOSE_VERB, briefings.on_propose)
+    actions.register(ALERT_PROPOSE_VERB, briefings.on_alert_propose)
+    app.router.add_post("/api/jobs/briefing", briefings.jobs_briefing)
+    app.router.add_post("/api/jobs/alerts", briefings.jobs_alerts)
+    app.cleanup_ctx.append(scheduler_cleanup_ctx(scheduler, enabled=cfg.scheduler_enabled))
+    return briefings
+
+
+async def handle_briefing_command(
+    briefings: Briefings, turn_context: TurnContext, actor: Actor, text: str
+) -> None:
+    """Function form of `Briefings.handle_command` (for the router of intents)."""
+    await briefings.handle_command(turn_context, actor, text)

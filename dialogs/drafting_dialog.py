@@ -1,0 +1,397 @@
+"""The drafting dialog: brief → variants → (revise) → pick → (revise / edit) → submit.
+
+Two waterfalls inside one component (help and cancel at every step come from the base class):
+
+- `drafting.choose`: `brief_step` (the brief from the options, else "Sur quel sujet ?") →
+  `variants_step` (proposes and sends the variants card) → `pick_step` (reads the next turn:
+  a "Choisir" button, `{"drafting": "pick", "index": i}`, or a typed number → review; a revision
+  such as "plus court", "moins formel", "en anglais", "shorter", "in French" → new variants);
+- `drafting.review`: `review_step` (the chosen text's card: compliance, an input to edit the
+  text, revision buttons, submit) → `decide_step` (submit, submit anyway with warnings, edited
+  text, a revision, back to the variants).
+
+Only a compliant text can be submitted; a text whose findings are all warnings needs the
+explicit "submit anyway with warnings". Submission calls the injected `submit_for_approval`.
+
+The dialog state holds plain JSON only (texts, rationales, flags); every compliance report is
+recomputed from the current editorial line when read back, never stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any, Final
+
+from botbuilder.core import TurnContext
+from botbuilder.dialogs import (
+    Dialog,
+    DialogContext,
+    DialogTurnResult,
+    DialogTurnStatus,
+    WaterfallDialog,
+    WaterfallStepContext,
+)
+
+from bot.i18n import language_of, t
+from bot.ports.language import EngineError
+from bot.services.drafting import DraftingService, Source, Variant, revision_of
+from bot.teams.actions import Actor, RoleResolver, actor_of
+from bot.teams.cards import card_activity
+from bot.teams.drafting_cards import (
+    SUBMIT_KEY,
+    TEXT_INPUT,
+    SubmitForApproval,
+    may_submit,
+    review_card,
+    submission_context,
+    variants_card,
+)
+from dialogs.interruptions import CancelAndHelpDialog, command_of, is_help
+
+logger = logging.getLogger(__name__)
+
+DRAFTING_DIALOG_ID: Final = "DraftingDialog"
+CHOOSE: Final = "drafting.choose"
+REVIEW: Final = "drafting.review"
+
+_SUBMIT_WORDS: Final = frozenset(
+    {"envoyer", "envoie", "valider", "soumettre", "submit", "send", "ok", "go",
+     "envoyer pour validation", "submit for approval"}
+)  # fmt: skip
+_ANYWAY_WORDS: Final = frozenset(
+    {"envoyer quand meme", "envoyer quand même", "envoie quand même", "envoie quand meme",
+     "submit anyway", "send anyway", "soumettre quand même", "soumettre quand meme"}
+)  # fmt: skip
+_BACK_WORDS: Final = frozenset(
+    {"autres propositions", "retour", "back", "other drafts", "more drafts", "autres"}
+)
+_MORE_WORDS: Final = frozenset({"autres propositions", "other drafts", "more drafts", "encore"})
+_PICK_RE: Final = re.compile(
+    r"^(?:(?:choisir|choisis|je prends|prends|la|le|option|proposition|pick|choose|draft|"
+    r"number|n°|no\.?|#)\s*)*([1-5])$"
+)
+_EDIT_RE: Final = re.compile(r"^(?:texte|text)\s*:\s*(.+)$", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class DraftOptions:
+    """What the root dialog knows when it begins drafting."""
+
+    brief: str | None = None  # what to write about; asked when missing
+    topic: str | None = None  # the topic for context posts (defaults to a short brief)
+    lang: str | None = None  # the post's language (default: the user's)
+    source: Source = "request"  # "request" | "answer" | "alert"
+    count: int = 3
+
+    def to_state(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _state_of(options: object, activity_locale: str | None) -> dict[str, Any]:
+    if isinstance(options, DraftOptions):
+        data = options.to_state()
+    elif isinstance(options, dict):
+        data = dict(options)
+    else:
+        data = {}
+    brief = data.get("brief") or data.get("topic")
+    data["brief"] = " ".join(str(brief).split()) if brief else None
+    data["lang"] = data.get("lang") or language_of(activity_locale)
+    if data.get("source") not in ("request", "answer", "alert"):
+        data["source"] = "request"
+    data["count"] = int(data.get("count") or 3)
+    data.setdefault("variants", [])
+    return data
+
+
+class DraftingDialog(CancelAndHelpDialog):
+    def __init__(
+        self,
+        drafting: DraftingService,
+        submit_for_approval: SubmitForApproval,
+        *,
+        roles: RoleResolver | None = None,
+        require_role: bool = True,
+        dialog_id: str = DRAFTING_DIALOG_ID,
+    ) -> None:
+        super().__init__(dialog_id)
+        self._drafting = drafting
+        self._submit = submit_for_approval
+        self._roles = roles
+        self._require_role = require_role
+        self.add_dialog(
+            WaterfallDialog(CHOOSE, [self.brief_step, self.variants_step, self.pick_step])
+        )
+        self.add_dialog(WaterfallDialog(REVIEW, [self.review_step, self.decide_step]))
+        self.initial_dialog_id = CHOOSE
+
+    # -- component plumbing -----------------------------------------------------------------
+
+    async def begin_dialog(
+        self, dialog_context: DialogContext, options: object = None
+    ) -> DialogTurnResult:
+        state = _state_of(options, dialog_context.context.activity.locale)
+        result: DialogTurnResult = await super().begin_dialog(dialog_context, state)
+        return result
+
+    async def interrupt(self, inner_dc: DialogContext) -> DialogTurnResult | None:
+        result = await super().interrupt(inner_dc)
+        activity = inner_dc.context.activity
+        if (
+            result is not None
+            and result.status == DialogTurnStatus.Waiting
+            and is_help(activity.text)
+        ):
+            # Help was shown: say where we are, the next message resumes the step.
+            await inner_dc.context.send_activity(
+                t(language_of(activity.locale), f"drafting.resume.{self._phase(inner_dc)}")
+            )
+        return result
+
+    @staticmethod
+    def _phase(inner_dc: DialogContext) -> str:
+        active = inner_dc.active_dialog
+        if active is None:
+            return "brief"
+        if active.id == REVIEW:
+            return "review"
+        step = int(active.state.get("stepIndex", 0))
+        return "brief" if step == 0 else "choose"
+
+    @staticmethod
+    def _ui(context: TurnContext) -> str:
+        return language_of(context.activity.locale)
+
+    @staticmethod
+    def _tenant(context: TurnContext) -> str:
+        activity = context.activity
+        tenant = (
+            getattr(activity.conversation, "tenant_id", None) if activity.conversation else None
+        )
+        if not tenant and isinstance(activity.channel_data, dict):
+            tenant = (activity.channel_data.get("tenant") or {}).get("id")
+        return str(tenant) if tenant else "demo"
+
+    async def _actor(self, context: TurnContext) -> Actor:
+        roles = await self._roles(context.activity) if self._roles is not None else frozenset()
+        return actor_of(context.activity, roles)
+
+    @staticmethod
+    def _reply(context: TurnContext) -> tuple[str, dict[str, Any]]:
+        activity = context.activity
+        value = activity.value if isinstance(activity.value, dict) else {}
+        return (activity.text or "").strip(), value
+
+    async def _variants(self, context: TurnContext, state: dict[str, Any]) -> list[Variant]:
+        tenant = self._tenant(context)
+        source: Source = state["source"]
+        return [
+            await self._drafting.variant_from_data(tenant, data, state["lang"], source=source)
+            for data in state.get("variants", [])
+        ]
+
+    # -- choose -----------------------------------------------------------------------------
+
+    async def brief_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        state: dict[str, Any] = dict(step.options)
+        step.values["state"] = state
+        if state.get("brief"):
+            return await step.next(state["brief"])
+        key = "drafting.ask_brief_again" if state.get("asked") else "drafting.ask_brief"
+        await step.context.send_activity(t(self._ui(step.context), key))
+        return Dialog.end_of_turn
+
+    async def variants_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        state: dict[str, Any] = step.values["state"]
+        ui = self._ui(step.context)
+        brief = " ".join(str(step.result or "").split())
+        if not brief:
+            return await step.replace_dialog(CHOOSE, {**state, "brief": None, "asked": True})
+        state["brief"] = brief
+        if state.get("variants") and not state.get("regenerate"):
+            if state.pop("show_card", False):
+                variants = await self._variants(step.context, state)
+                await self._send_variants(step.context, state, variants)
+            else:
+                await step.context.send_activity(t(ui, "drafting.pick_hint"))
+            return Dialog.end_of_turn
+        revision = state.pop("revision", None)
+        previous = state.pop("previous", None)
+        state.pop("regenerate", None)
+        try:
+            variants = await self._drafting.propose(
+                self._tenant(step.context),
+                brief,
+                state["lang"],
+                state["count"],
+                revision=revision,
+                previous=previous,
+                source=state["source"],
+                topic=state.get("topic"),
+            )
+        except EngineError as exc:
+            await step.context.send_activity(t(ui, "drafting.engine_error", code=exc.code))
+            return await step.end_dialog(None)
+        if not variants:
+            await step.context.send_activity(t(ui, "drafting.no_variant"))
+            return await step.end_dialog(None)
+        state["variants"] = [v.to_data() for v in variants]
+        state["revision_shown"] = state.pop("revision_label", None) or revision
+        await self._send_variants(step.context, state, variants)
+        return Dialog.end_of_turn
+
+    async def _send_variants(
+        self, context: TurnContext, state: dict[str, Any], variants: list[Variant]
+    ) -> None:
+        card = variants_card(
+            variants,
+            self._ui(context),
+            brief=state["brief"],
+            post_lang=state["lang"],
+            revision=state.get("revision_shown"),
+        )
+        await context.send_activity(card_activity(card))
+
+    async def pick_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        state: dict[str, Any] = step.values["state"]
+        text, value = self._reply(step.context)
+        action = value.get(SUBMIT_KEY)
+        count = len(state.get("variants", []))
+        index: int | None = None
+        if action == "pick":
+            try:
+                index = int(value.get("index", -1))
+            except (TypeError, ValueError):
+                index = None
+        elif not action and text:
+            match = _PICK_RE.match(command_of(text))
+            if match:
+                index = int(match.group(1)) - 1
+        if index is not None and 0 <= index < count:
+            selected = state["variants"][index]
+            return await step.replace_dialog(REVIEW, {**state, "selected": selected})
+        if action == "more" or (not action and command_of(text) in _MORE_WORDS):
+            return await step.replace_dialog(CHOOSE, {**state, "regenerate": True})
+        revision_text = str(value.get("revision") or "") if action == "revise" else ""
+        if not action and text:
+            revision_text = text
+        if revision_text:
+            return await step.replace_dialog(CHOOSE, self._revised(state, revision_text))
+        return await step.replace_dialog(CHOOSE, state)  # not understood: a hint, same variants
+
+    @staticmethod
+    def _revised(state: dict[str, Any], revision_text: str) -> dict[str, Any]:
+        revision = revision_of(revision_text)
+        previous = "\n\n".join(str(v.get("text", "")) for v in state.get("variants", [])[:1])
+        new = {**state, "regenerate": True, "revision": revision.instruction}
+        new["revision_label"] = " ".join(revision_text.split())[:100]
+        new["previous"] = previous or None
+        if revision.lang:
+            new["lang"] = revision.lang
+        return new
+
+    # -- review -----------------------------------------------------------------------------
+
+    async def review_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        state: dict[str, Any] = dict(step.options)
+        step.values["state"] = state
+        message = state.pop("message", None)
+        variant = await self._drafting.variant_from_data(
+            self._tenant(step.context), state["selected"], state["lang"], source=state["source"]
+        )
+        card = review_card(
+            variant, self._ui(step.context), post_lang=state["lang"], message=message
+        )
+        await step.context.send_activity(card_activity(card))
+        return Dialog.end_of_turn
+
+    async def decide_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        state: dict[str, Any] = step.values["state"]
+        ui = self._ui(step.context)
+        text, value = self._reply(step.context)
+        action = value.get(SUBMIT_KEY)
+        command = command_of(text)
+        tenant = self._tenant(step.context)
+        if action in ("submit", "submit_anyway") or (
+            not action and (command in _SUBMIT_WORDS or command in _ANYWAY_WORDS)
+        ):
+            anyway = action == "submit_anyway" or command in _ANYWAY_WORDS
+            return await self._submit_step(step, state, anyway=anyway)
+        if action == "back" or (not action and command in _BACK_WORDS):
+            return await step.replace_dialog(CHOOSE, {**state, "show_card": True})
+        edited = value.get(TEXT_INPUT) if action == "edit" else None
+        if not action and text:
+            match = _EDIT_RE.match(text)
+            edited = match.group(1) if match else None
+        if isinstance(edited, str) and edited.strip():
+            selected = {**state["selected"], "text": edited.strip(), "engine": "user"}
+            selected["repaired"] = False
+            message = t(ui, "drafting.edited")
+            return await step.replace_dialog(
+                REVIEW, {**state, "selected": selected, "message": message}
+            )
+        revision_text = str(value.get("revision") or "") if action == "revise" else ""
+        if not action and text:
+            revision_text = text
+        if not revision_text:
+            await step.context.send_activity(t(ui, "drafting.review_hint"))
+            return await step.replace_dialog(REVIEW, state)
+        revision = revision_of(revision_text)
+        lang = revision.lang or state["lang"]
+        try:
+            variants = await self._drafting.propose(
+                tenant,
+                state["brief"],
+                lang,
+                1,
+                revision=revision.instruction,
+                previous=str(state["selected"].get("text", "")),
+                source=state["source"],
+                topic=state.get("topic"),
+            )
+        except EngineError as exc:
+            await step.context.send_activity(t(ui, "drafting.engine_error", code=exc.code))
+            return await step.replace_dialog(REVIEW, state)
+        if not variants:
+            await step.context.send_activity(t(ui, "drafting.no_variant"))
+            return await step.replace_dialog(REVIEW, state)
+        return await step.replace_dialog(
+            REVIEW, {**state, "lang": lang, "selected": variants[0].to_data()}
+        )
+
+    async def _submit_step(
+        self, step: WaterfallStepContext, state: dict[str, Any], *, anyway: bool
+    ) -> DialogTurnResult:
+        ui = self._ui(step.context)
+        variant = await self._drafting.variant_from_data(
+            self._tenant(step.context), state["selected"], state["lang"], source=state["source"]
+        )
+        report = variant.report
+        if not report.compliant:
+            message = t(ui, "drafting.submit_blocked", count=len(report.errors))
+            return await step.replace_dialog(REVIEW, {**state, "message": message})
+        if report.warnings and not anyway:
+            message = t(ui, "drafting.confirm_warnings", count=len(report.warnings))
+            return await step.replace_dialog(REVIEW, {**state, "message": message})
+        actor = await self._actor(step.context)
+        if self._require_role and not may_submit(actor):
+            await step.context.send_activity(t(ui, "drafting.not_allowed"))
+            return await step.end_dialog(None)
+        context = submission_context(
+            variant, source=state["source"], brief=state["brief"], topic=state.get("topic")
+        )
+        try:
+            confirmation = await self._submit(actor, variant.text, state["lang"], context)
+        except Exception:
+            ref = uuid.uuid4().hex[:8]
+            logger.exception("submit for approval failed (ref %s)", ref)
+            await step.context.send_activity(t(ui, "drafting.submit_failed", ref=ref))
+            return await step.replace_dialog(REVIEW, state)
+        await step.context.send_activity(t(ui, "drafting.submitted", confirmation=confirmation))
+        return await step.end_dialog({"submitted": True, "text": variant.text})
+
+
+__all__ = ["DRAFTING_DIALOG_ID", "DraftOptions", "DraftingDialog", "SubmitForApproval"]
