@@ -45,6 +45,7 @@ from bot.services.drafting import DraftingService, insights_context
 from bot.services.editorial_store import EditorialStore
 from bot.services.insights import InsightsService
 from bot.services.listening import ListeningService
+from bot.services.maintenance import purge_cleanup_ctx
 from bot.services.profiles import ProfileRepository
 from bot.teams.actions import Actor, actor_of
 from bot.teams.approvals import build_approval_services, register_approvals
@@ -403,6 +404,14 @@ def create_app(
         await store.close()
 
     app.cleanup_ctx.append(lifecycle)
+    app.cleanup_ctx.append(
+        purge_cleanup_ctx(
+            store,
+            clock,
+            cache_retention=timedelta(days=settings.cache_retention_days),
+            dedupe_retention=timedelta(hours=settings.dedupe_ttl_hours),
+        )
+    )
     approvals_teams.attach(app, interval_s=60)
     approvals_teams.requests_to_requester_without_channel = settings.is_demo
     if briefings_installed:  # tests that wire their own scheduler pass False

@@ -275,8 +275,11 @@ class Settings(BaseSettings):
                     f"PULSE_HOST={self.host}: demo mode has no authentication and only binds to "
                     "loopback (127.0.0.1, ::1 or localhost)"
                 )
-            if self.x_posting_enabled:
-                problems.append("X_POSTING_ENABLED=true is not allowed in demo mode")
+            if self.x_posting_enabled and not _points_to_loopback(self.x_base_url):
+                problems.append(
+                    "X_POSTING_ENABLED=true is not allowed in demo mode "
+                    "(except towards a local fake X server: X_API_BASE_URL on 127.0.0.1)"
+                )
         else:
             if not self.app_id:
                 problems.append("MICROSOFT_APP_ID is required in production mode")
@@ -312,6 +315,12 @@ class Settings(BaseSettings):
                 "or X_USER_ACCESS_TOKEN"
             )
         return problems
+
+
+def _points_to_loopback(url: str | None) -> bool:
+    from urllib.parse import urlsplit
+
+    return bool(url) and _is_loopback(urlsplit(url or "").hostname or "")
 
 
 def _is_loopback(host: str) -> bool:

@@ -23,6 +23,7 @@ from botbuilder.core import TurnContext
 from botbuilder.core.cloud_adapter_base import CloudAdapterBase
 from botbuilder.schema import Activity, ActivityTypes
 
+from bot.clients.store.records import make_record
 from bot.logs import correlation_id
 from bot.ports.clock import Clock
 from bot.ports.store import AlreadyExists, StorageError, Store
@@ -62,7 +63,7 @@ class ActivityDeduplicator:
         key = self._key(activity, self._clock.now())
         try:
             await self._store.write(
-                key, {"schema": 1, "seen_at": self._clock.now().isoformat()}, if_none_match=True
+                key, make_record("seen", 1, {}, now=self._clock.now()), if_none_match=True
             )
         except AlreadyExists:
             return False, key
