@@ -6,7 +6,6 @@ import logging
 from collections.abc import Sequence
 
 from botbuilder.dialogs import Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
-from botbuilder.schema import Activity, ActivityTypes
 
 from bot.i18n import language_of, t
 from bot.teams.cards import card_activity, help_card
@@ -38,7 +37,6 @@ class MainDialog(CancelAndHelpDialog):
         if not text or self._routes is None:
             await step.context.send_activity(t(lang, "errors.not_understood"))
             return await step.end_dialog()
-        await step.context.send_activity(Activity(type=ActivityTypes.typing))
         previous = await self._routes.previous(step.context)
         understanding = await self._routes.understand(text, lang, previous)
         await self._routes.remember(step.context, understanding)

@@ -157,8 +157,19 @@ class InsightsService:
             result = await self._listening.listen(
                 queries, window, self._sample_size, history=history
             )
-            insights = self._analyse(
-                tenant_id, focus, label, topic, period, window, tz, zone, result, profile
+            # CPU-bound (sentiment, themes): off the event loop, so other turns stay responsive.
+            insights = await asyncio.to_thread(
+                self._analyse,
+                tenant_id,
+                focus,
+                label,
+                topic,
+                period,
+                window,
+                tz,
+                zone,
+                result,
+                profile,
             )
             self._memo[memo_key] = (loop_now, insights)
             self._forget_old(loop_now)

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from botbuilder.core import BotAdapter, TurnContext
-from botbuilder.schema import Activity, ActivityTypes, ConversationReference
+from botbuilder.schema import Activity, ConversationReference
 
 from bot.logs import correlation_id
 
@@ -38,8 +38,7 @@ class BackgroundReplies:
     ) -> bool:
         """Run `work`; send its activities in this turn if ready within the budget (returns
         True), else send `ack` now and the activities later (returns False)."""
-        await turn_context.send_activity(Activity(type=ActivityTypes.typing))
-        task = asyncio.ensure_future(work())
+        task = asyncio.ensure_future(work())  # the handler has already shown typing
         done, _ = await asyncio.wait({task}, timeout=self._budget)
         if done:
             try:

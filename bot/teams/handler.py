@@ -10,7 +10,7 @@ from typing import Any
 from botbuilder.core import ConversationState, TurnContext, UserState
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import Dialog, DialogExtensions
-from botbuilder.schema import Activity, ChannelAccount, InvokeResponse
+from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, InvokeResponse
 
 from bot.i18n import language_of
 from bot.teams.actions import ActionResult, CardActionRouter, RoleResolver, actor_of
@@ -51,6 +51,9 @@ class PulseBot(TeamsActivityHandler):
         self._hooks = list(on_every_turn or [])
 
     async def on_turn(self, turn_context: TurnContext) -> None:
+        if turn_context.activity.type == ActivityTypes.message:
+            # The first visible reaction, before any storage or analysis work.
+            await turn_context.send_activity(Activity(type=ActivityTypes.typing))
         for hook in self._hooks:  # e.g. remember the conversation reference for proactive messages
             await hook(turn_context)
         await super().on_turn(turn_context)

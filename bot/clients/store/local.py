@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import concurrent.futures
 import contextlib
 import errno
+import functools
 import hashlib
 import logging
 import os
@@ -91,7 +93,9 @@ class LocalDirStore:
         deadline = time.monotonic() + self.timeout_s
         try:
             async with asyncio.timeout(self.timeout_s + 0.5):
-                return await asyncio.to_thread(self._guarded, what, deadline, fn, *args)
+                loop = asyncio.get_running_loop()
+                call = functools.partial(self._guarded, what, deadline, fn, *args)
+                return await loop.run_in_executor(_executor(), call)
         except TimeoutError:
             raise StorageUnavailable(
                 f"local store {what}: no answer within {self.timeout_s:g}s"
@@ -399,6 +403,18 @@ class LocalDirStore:
 
     async def close(self) -> None:
         return None
+
+
+_EXECUTOR: concurrent.futures.ThreadPoolExecutor | None = None
+
+
+def _executor() -> concurrent.futures.ThreadPoolExecutor:
+    """File I/O gets its own threads: the event loop's default pool also carries botbuilder's
+    outbound replies (synchronous `requests`), which must not queue behind fsyncs."""
+    global _EXECUTOR
+    if _EXECUTOR is None:
+        _EXECUTOR = concurrent.futures.ThreadPoolExecutor(8, thread_name_prefix="pulse-store")
+    return _EXECUTOR
 
 
 def _fsync_dir(path: Path) -> None:
