@@ -89,9 +89,7 @@ async def main(total: int = 100, concurrency: int = 10) -> None:
         async with aiohttp.ClientSession() as session:
             started = time.perf_counter()
             await asyncio.gather(*(ask(i, session) for i in range(total)))
-            deadline = time.monotonic() + 120
-            while len(connector.card) < total and time.monotonic() < deadline:
-                await asyncio.sleep(0.05)
+            await connector.wait_for(lambda _: len(connector.card) >= total, timeout=120)
             wall = time.perf_counter() - started
         await runner.cleanup()
     await connector.stop()
