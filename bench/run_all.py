@@ -16,6 +16,7 @@ BENCHES = [
     ("Local analysis (issue 5)", ["bench/bench_analysis.py"]),
     ("Themes (issue 5)", ["bench/bench_themes.py"]),
     ("Answers and tokens (issue 6)", ["bench/bench_llm.py"]),
+    ("First reaction in Teams (issue 6)", ["bench/bench_reaction.py"]),
     ("Drafting (issue 7)", ["bench/bench_drafting.py"]),
     ("Approvals (issue 8)", ["bench/bench_approvals.py"]),
     ("Briefings (issue 9)", ["bench/bench_briefing.py"]),
