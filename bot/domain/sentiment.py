@@ -8,11 +8,12 @@ The model is a multinomial logistic regression over sparse features, trained by
 - emoji and emoticons (tokens of their own), ``!``/``?``/ellipsis, elongated words (``sooo``);
 - counts of hits in a hand-written bilingual polarity lexicon
   (``bot/domain/models/polarity_lexicon.txt``, embedded in the model file), flipped by negation;
-- VADER valence buckets (``V+1`` … ``V-4``, flipped by negation) from the VADER lexicon
-  (C.J. Hutto, MIT licence, see ``models/THIRD_PARTY_NOTICES.md``): the training script reads it
-  from the ``vaderSentiment`` package and embeds the word → valence table in the model file, so
-  inference needs no extra package;
-- a language bias feature (``lang:fr`` / ``lang:en``).
+- VADER valence: sign and strength bucket (``V+``, ``V+1`` … ``V-4``, flipped by negation)
+  from the VADER lexicon (C.J. Hutto, MIT licence, see ``models/THIRD_PARTY_NOTICES.md``):
+  the training script reads it from the ``vaderSentiment`` package and embeds the word →
+  valence table in the model file, so inference needs no extra package;
+- a language bias feature (``lang:fr`` / ``lang:en``), plus a per-language neutral offset
+  chosen by cross-validation on the training data.
 
 Inference is batch-vectorised: per-token feature ids are cached, a batch becomes one flat id
 array, and scores are one gather plus ``np.add.reduceat``. The only I/O is loading the model
@@ -220,8 +221,9 @@ class Featurizer:
             val = self.valence.get(fold_accents(tok))
         if val:
             bucket = min(4, max(1, round(abs(val))))
-            positive = (val > 0) != negated
-            feats.append(("V+" if positive else "V-") + str(bucket))
+            sign = "V+" if (val > 0) != negated else "V-"
+            feats.append(sign)
+            feats.append(sign + str(bucket))
         if elongated:
             feats.append("elong")
         return feats
