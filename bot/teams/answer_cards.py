@@ -219,9 +219,9 @@ def answer_card(answer: Answer, lang: str, *, show_cost: bool, context_id: str) 
                 lang, "answer.model_tokens", input=draft.input_tokens, output=draft.output_tokens
             )
         body.append(text_block(line, size="Small", isSubtle=True))
-    topic = answer.understanding.topic or (
-        answer.analysis.themes.themes[0].label if answer.analysis.themes.themes else ""
-    )
+    named = [th for th in answer.analysis.themes.themes if not th.is_other and th.keywords]
+    # The brief for "Draft a post on this": the user's topic, else the main theme's key phrase.
+    topic = answer.understanding.topic or (named[0].keywords[0] if named else "")
     data = {"context": context_id, "topic": topic, "lang": lang}
     actions = [
         {

@@ -92,6 +92,7 @@ class Server:
     process: subprocess.Popen[bytes]
     log: Path
     url: str
+    data_dir: Path | None = None
 
     def log_text(self) -> str:
         try:
@@ -158,8 +159,17 @@ def _base_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
+def pulse_extra_env() -> dict[str, str]:
+    """Extra environment for Pulse; a test module overrides this fixture to configure it
+    (tests/e2e/test_flows.py: posting to a fake X server)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 def pulse_server(
-    e2e_prerequisites: None, tmp_path_factory: pytest.TempPathFactory
+    e2e_prerequisites: None,
+    tmp_path_factory: pytest.TempPathFactory,
+    pulse_extra_env: dict[str, str],
 ) -> Iterator[Server]:
     run_dir = tmp_path_factory.mktemp("pulse")
     port = free_port()
@@ -177,11 +187,12 @@ def pulse_server(
         "MICROSOFT_APP_PASSWORD": "",
         "STORAGE_BACKEND": "local",
         "PYTHONUNBUFFERED": "1",
+        **pulse_extra_env,
     }
     python = str(PYTHON if PYTHON.exists() else Path(sys.executable))
     log = run_dir / "pulse.log"
     process = _start("Pulse", [python, "app.py"], env, ROOT, log)
-    server = Server("Pulse", process, log, f"http://127.0.0.1:{port}/api/messages")
+    server = Server("Pulse", process, log, f"http://127.0.0.1:{port}/api/messages", data_dir)
     try:
         _wait_http(server, f"http://127.0.0.1:{port}/healthz", time.monotonic() + START_TIMEOUT_S)
         yield server
