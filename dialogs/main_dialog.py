@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from botbuilder.dialogs import Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 
@@ -11,17 +11,28 @@ from bot.i18n import language_of, t
 from bot.teams.cards import card_activity, help_card
 from bot.teams.routes import Routes
 from dialogs.interruptions import CancelAndHelpDialog, is_cancel, is_help
+from dialogs.tour_dialog import TOUR_DIALOG_ID, handed_back, tour_command
 
 logger = logging.getLogger(__name__)
 
 
+# Explicit commands recognised before intent classification: (matches(text), run(step, text)).
+Command = tuple[Callable[[str], bool], Callable[[WaterfallStepContext, str], Awaitable[None]]]
+
+
 class MainDialog(CancelAndHelpDialog):
-    def __init__(self, routes: Routes | None = None, dialogs: Sequence[Dialog] = ()) -> None:
+    def __init__(
+        self,
+        routes: Routes | None = None,
+        dialogs: Sequence[Dialog] = (),
+        commands: Sequence[Command] = (),
+    ) -> None:
         super().__init__(MainDialog.__name__)
         self._routes = routes
+        self._commands = list(commands)
         for dialog in dialogs:  # the multi-turn flows a route may begin (drafting, ...)
             self.add_dialog(dialog)
-        self.add_dialog(WaterfallDialog("main", [self.route_step]))
+        self.add_dialog(WaterfallDialog("main", [self.route_step, self.after_step]))
         self.initial_dialog_id = "main"
 
     async def route_step(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -34,9 +45,16 @@ class MainDialog(CancelAndHelpDialog):
         if is_cancel(text):
             await step.context.send_activity(t(lang, "cancelled"))
             return await step.end_dialog()
+        command = tour_command(text, activity.value)
+        if command is not None and await self.find_dialog(TOUR_DIALOG_ID):
+            return await step.begin_dialog(TOUR_DIALOG_ID, command)
         if not text or self._routes is None:
             await step.context.send_activity(t(lang, "errors.not_understood"))
             return await step.end_dialog()
+        for matches, run in self._commands:
+            if matches(text):
+                await run(step, text)
+                return await step.end_dialog()
         previous = await self._routes.previous(step.context)
         understanding = await self._routes.understand(text, lang, previous)
         await self._routes.remember(step.context, understanding)
@@ -52,3 +70,8 @@ class MainDialog(CancelAndHelpDialog):
             return await step.end_dialog()
         result = await handler(step, understanding, text)
         return result if result is not None else await step.end_dialog()
+
+    async def after_step(self, step: WaterfallStepContext) -> DialogTurnResult:
+        if handed_back(step.result):  # the tour ended on the user's message: route it now
+            return await step.replace_dialog("main")
+        return await step.end_dialog(step.result)

@@ -130,6 +130,10 @@ class InsightsService:
         self._memo: dict[tuple[object, ...], tuple[float, Insights]] = {}
         self._locks: dict[tuple[object, ...], asyncio.Lock] = {}
 
+    @property
+    def profiles(self) -> ProfileRepository:
+        return self._profiles
+
     async def compute(
         self,
         tenant_id: str | None,
@@ -147,7 +151,16 @@ class InsightsService:
         label, queries = self._queries(profile, focus, competitor)
         if topic:
             queries = self._with_topic(queries, topic)
-        memo_key = (tenant_id, focus, label, topic, period, tz, window.start.replace(second=0))
+        memo_key = (
+            tenant_id,
+            focus,
+            label,
+            topic,
+            period,
+            tz,
+            window.start.replace(second=0),
+            queries,
+        )
         lock = self._locks.setdefault(memo_key, asyncio.Lock())
         async with lock:  # the same insights asked by many at once are computed once
             memo = self._memo.get(memo_key)

@@ -54,7 +54,8 @@ def welcome_card(lang: str, company: str, demo: bool) -> Card:
     ]
     if demo:
         body.append(text_block(t(lang, "welcome.demo_notice"), isSubtle=True, size="Small"))
-    return adaptive_card(body, [message_action(q, q) for q in examples])
+    tour = message_action(t(lang, "tour.button.take"), t(lang, "tour.command.take"))
+    return adaptive_card(body, [tour, *[message_action(q, q) for q in examples]])
 
 
 def help_card(lang: str) -> Card:

@@ -59,3 +59,18 @@ async def test_unknown_text_gets_a_kind_answer_in_the_user_language(demo: Pulse)
     await demo.post(message("blablabla", service_url=demo.connector.url, locale="fr-FR"))
     [reply] = await demo.connector.wait_messages(1)
     assert "aide" in message_text(reply).lower()
+
+
+async def test_onboarding_tour_through_the_endpoint_hands_a_question_back(demo: Pulse) -> None:
+    await demo.post(message("faire la visite", service_url=demo.connector.url, locale="fr-FR"))
+    [first] = await demo.connector.wait_messages(1)
+    assert first.get("attachments")  # the first stop of the tour is a card
+    await demo.post(message("suivant", service_url=demo.connector.url, locale="fr-FR"))
+    await demo.connector.wait_messages(2)
+    # A real question mid-tour pauses the tour and is answered.
+    await demo.post(
+        message("c'est quoi un thread ?", service_url=demo.connector.url, locale="fr-FR")
+    )
+    await demo.connector.wait_for(
+        lambda _: any("guide X de Pulse" in message_text(m) for m in demo.connector.messages())
+    )

@@ -7,13 +7,13 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.domain.analysis.lexicon import synonym_lines
 from bot.domain.analysis.stopwords import ARTICLES, ENGLISH, FILLERS, FRENCH, PREPOSITIONS, SOCIAL
 
 _URL_OR_MENTION = re.compile(r"https?://\S+|www\.\S+|(?<![\w@])@\w+", re.IGNORECASE)
 _ELISION = re.compile(
     r"\b(?:[ldjtmnsc]|qu|jusqu|lorsqu|puisqu|quoiqu)['’]", re.IGNORECASE | re.UNICODE
 )
-_WORD = re.compile(r"#?[^\W\d_][\w'’\-]*", re.UNICODE)
 # A word, or punctuation that ends a phrase (group 1).
 _WORD_OR_BREAK = re.compile(
     r"#?[^\W\d_][\w'’\-]*|([.,;:!?()\[\]{}\"«»“”…|/\n]|\s[-–—]\s)", re.UNICODE
@@ -55,6 +55,28 @@ def stem(folded: str) -> str:
     return w
 
 
+def _synonyms() -> tuple[dict[str, str], dict[str, str]]:
+    words: dict[str, str] = {}
+    phrases: dict[str, str] = {}
+    for canonical, *others in synonym_lines():
+        target = stem(fold(canonical))
+        for other in others:
+            parts = [stem(fold(w)) for w in other.split()]
+            if len(parts) == 1:
+                words.setdefault(parts[0], target)
+            else:
+                phrases.setdefault(" ".join(words.get(w, w) for w in parts), target)
+    return words, phrases
+
+
+_SYNONYM_WORDS, _SYNONYM_PHRASES = _synonyms()
+
+
+def phrase_synonym(key: str) -> str | None:
+    """The one-word key a two-word key stands for ("customer service" -> "sav"), if any."""
+    return _SYNONYM_PHRASES.get(key)
+
+
 def clean(text: str) -> str:
     """Text without links and @mentions, elisions split off ("l'appli" -> "appli")."""
     return _ELISION.sub(" ", _URL_OR_MENTION.sub(" ", text))
@@ -94,9 +116,15 @@ def _token(word: str) -> Token | None:
     if is_stopword(folded):
         role = PREPOSITION if folded in _PREPOSITIONS else ARTICLE if folded in _ARTICLES else NONE
         return Token(surface, "", role)
-    return Token(surface, stem(folded))
+    key = stem(folded)
+    return Token(surface, _SYNONYM_WORDS.get(key, key))
+
+
+_WORD_OR_NUMBER = re.compile(r"#?[^\W_][\w'’\-]*", re.UNICODE)
 
 
 def normalised(text: str) -> str:
-    """Text reduced for duplicate detection: folded words only, single spaces."""
-    return " ".join([fold(w.lstrip("#")) for w in _WORD.findall(clean(text))])
+    """Text reduced for duplicate detection: folded words and numbers, single spaces.
+
+    Numbers are kept: "livré en 3 jours" and "livré en 30 jours" are two posts, not copies."""
+    return " ".join([fold(w.lstrip("#")) for w in _WORD_OR_NUMBER.findall(clean(text))])

@@ -19,7 +19,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bot.domain.analysis._text import ARTICLE, PREPOSITION, Token, fold, stem, tokens
+from bot.domain.analysis._text import (
+    ARTICLE,
+    PREPOSITION,
+    Token,
+    fold,
+    phrase_synonym,
+    stem,
+    tokens,
+)
 from bot.domain.analysis.dedupe import Folding, fold_duplicates
 from bot.domain.analysis.thresholds import ThemeParams
 from bot.domain.analysis.types import AnalysedPost, SentimentSplit
@@ -81,7 +89,13 @@ def _phrases(toks: list[Token]) -> tuple[set[str], list[tuple[str, str]]]:
                 j += 1
         if j < len(toks) and toks[j].key and toks[j].key != t.key:
             surface = " ".join(x.surface for x in toks[i : j + 1])
-            bigrams.append((f"{t.key} {toks[j].key}", surface))
+            key = f"{t.key} {toks[j].key}"
+            synonym = phrase_synonym(key)
+            if synonym is not None:  # "customer service" is the word "sav"
+                keys.add(synonym)
+                bigrams.append((synonym, surface))
+            else:
+                bigrams.append((key, surface))
     return keys, bigrams
 
 
@@ -146,11 +160,7 @@ def find_themes(
         data = data / np.repeat(norms, np.diff(indptr))
         x = _Sparse(indptr, indices, data, len(vocab))
         sub = _cluster(x, p)
-        # Posts far from their cluster's centre are not really about it: they go to "other".
-        centres = _normalise_rows(x.sums(sub, int(sub.max()) + 1))
-        fit = x.dot(centres)[np.arange(x.n_rows), sub]
-        sub = np.where(fit >= p.min_member_similarity, sub, -1)
-        labels[has_features] = sub
+        labels[has_features] = _settle(x, sub, p, m)
 
     # The most frequent written form of each key (ties: the first in alphabetical order).
     surfaces: dict[str, str] = {}
@@ -198,9 +208,21 @@ def _normalise_rows(c: F64) -> F64:
 
 
 def _cluster(x: _Sparse, p: ThemeParams) -> I64:
+    """Spherical k-means from several seeds (the best fit wins), then merging."""
     n = x.n_rows
     k = int(max(2, min(p.max_initial_k, round(1.5 * math.sqrt(n)), n // 2)))
-    rng = np.random.default_rng(p.seed)
+    best_fit, best_labels = -1.0, np.zeros(n, dtype=np.int64)
+    for r in range(max(1, p.restarts)):
+        fit, labels = _kmeans(x, k, p.seed + 7919 * r, p.kmeans_iterations)
+        if fit > best_fit:
+            best_fit, best_labels = fit, labels
+    return _merge(x, best_labels, p.merge_similarity)
+
+
+def _kmeans(x: _Sparse, k: int, seed: int, iterations: int) -> tuple[float, I64]:
+    """Labels, and their fit: the sum of each row's cosine to its centre."""
+    n = x.n_rows
+    rng = np.random.default_rng(seed)
     # k-means++ seeding on cosine distance.
     centres = np.zeros((k, x.n_features))
     first = int(rng.integers(n))
@@ -213,7 +235,7 @@ def _cluster(x: _Sparse, p: ThemeParams) -> I64:
         centres[c] = _row(x, pick)
         best = np.maximum(best, x.dot(centres[c : c + 1])[:, 0])
     labels = np.zeros(n, dtype=np.int64)
-    for it in range(p.kmeans_iterations):
+    for it in range(iterations):
         sims = x.dot(centres)
         new = np.argmax(sims, axis=1).astype(np.int64)
         if it > 0 and np.array_equal(new, labels):
@@ -228,7 +250,33 @@ def _cluster(x: _Sparse, p: ThemeParams) -> I64:
             sums[c] = _row(x, worst)
             labels[worst] = c
         centres = _normalise_rows(sums)
-    return _merge(x, labels, p.merge_similarity)
+    fit = float(x.dot(centres)[np.arange(n), labels].sum())
+    return fit, labels
+
+
+def _settle(x: _Sparse, labels: I64, p: ThemeParams, m: int) -> I64:
+    """Keep the clusters big enough to be themes; every post then joins the nearest kept theme,
+    or "other" (-1) when it is not similar enough to any (a few rounds, centres recomputed)."""
+    min_size = max(p.min_theme_size, math.ceil(p.min_theme_share * m))
+    for _ in range(3):
+        k = int(labels.max()) + 1
+        if k <= 0:
+            break
+        sizes = np.bincount(labels[labels >= 0], minlength=k)
+        kept = sorted((c for c in range(k) if sizes[c] >= min_size), key=lambda c: (-sizes[c], c))
+        kept = kept[: p.max_themes]
+        if not kept:
+            return np.full(x.n_rows, -1, dtype=np.int64)
+        sums = x.sums(np.where(labels >= 0, labels, k), k + 1)
+        centres = _normalise_rows(sums[kept])
+        sims = x.dot(centres)
+        best = np.argmax(sims, axis=1)
+        fit = sims[np.arange(x.n_rows), best]
+        new = np.where(fit >= p.min_member_similarity, best, -1).astype(np.int64)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return labels
 
 
 def _row(x: _Sparse, i: int) -> F64:
@@ -312,7 +360,7 @@ def _build(
                 unit_engagement,
                 p,
                 m,
-                label=LABEL_SEPARATOR.join(words[:2]),
+                label=_label(phrases, words),
                 keywords=words,
             )
         )
@@ -338,6 +386,13 @@ def _build(
         for i in theme.members:
             theme_of[i] = t_index
     return Themes(tuple(themes), tuple(theme_of), m)
+
+
+def _label(phrases: list[str], words: tuple[str, ...]) -> str:
+    """The most distinctive key phrase when it is a two-word phrase, else the top two words."""
+    if phrases and " " in phrases[0]:
+        return words[0]
+    return LABEL_SEPARATOR.join(words[:2])
 
 
 def _label_phrases(

@@ -14,9 +14,10 @@ class ThemeParams:
     max_df_share: float = 0.5  # terms in more posts than this (the brand itself) are not themes
     max_vocabulary: int = 3000
     max_initial_k: int = 24  # k-means over-clusters, then merges close clusters
-    merge_similarity: float = 0.2  # cosine between centroids above which clusters merge
-    min_member_similarity: float = 0.2  # a post less similar to its cluster's centre: "other"
+    merge_similarity: float = 0.15  # cosine between centroids above which clusters merge
+    min_member_similarity: float = 0.1  # a post less similar to its cluster's centre: "other"
     kmeans_iterations: int = 30
+    restarts: int = 2  # k-means from this many seeds; the best fit is kept
     representatives: int = 3
     keywords: int = 5
     seed: int = 7

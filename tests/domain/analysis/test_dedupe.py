@@ -59,3 +59,13 @@ def test_deterministic_and_fast_on_10000_posts() -> None:
     assert a.campaigns[0].size == 500
     assert a.distinct == 10_000 - 499
     assert elapsed < 10.0, elapsed  # well under 1 s on an idle developer machine
+
+
+def test_different_figures_and_short_template_posts_do_not_fold() -> None:
+    texts = [
+        "Commande passée chez Velora il y a 12 jours, toujours pas de vélo, personne ne répond",
+        "Commande passée chez Velora il y a 30 jours, toujours pas de vélo, personne ne répond",
+        "Bref, livraison repoussée encore par Velora",
+        "Livraison repoussée encore par Velora",
+    ]
+    assert fold_duplicates(texts).distinct == 4

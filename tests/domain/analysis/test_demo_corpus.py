@@ -5,6 +5,7 @@ Skipped, with the reason, while the demo corpus or the sentiment model is not th
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,7 +18,9 @@ from bot.domain.analysis import (
     analyse,
     assess_crisis,
     find_themes,
+    fold_duplicates,
 )
+from bot.domain.analysis._text import normalised
 from tests.domain.analysis import demo_eval
 
 _missing = demo_eval.available()
@@ -35,11 +38,37 @@ def test_themes_recover_the_labelled_themes(demo: demo_eval.Demo) -> None:
     result = find_themes(demo.posts, exclude_terms=BRAND)
     other = next((i for i, t in enumerate(result.themes) if t.is_other), None)
     scores = demo_eval.theme_scores([t["theme"] for t in demo.truth], list(result.theme_of), other)
-    # Measured at the time of writing: purity 0.56, ARI 0.11, recovered 0.64, coverage 0.63.
-    assert scores["recovered"] >= 0.5, scores
+    # Measured: purity 0.50, ARI 0.22, recovered 0.73 (8 of 11), coverage 0.86
+    # (before the bilingual bridge, restarts and settling: 0.55, 0.13, 0.55, 0.60).
+    assert scores["recovered"] >= 0.7, scores
+    assert scores["ari"] >= 0.19, scores
+    assert scores["coverage"] >= 0.8, scores
     assert scores["purity"] >= 0.45, scores
     assert all("velora" not in t.label.lower() for t in result.themes)
     assert result == find_themes(demo.posts, exclude_terms=BRAND)
+
+
+def test_the_copy_paste_campaign_folds_and_ordinary_posts_mostly_do_not(
+    demo: demo_eval.Demo,
+) -> None:
+    texts = [p.post.text for p in demo.posts]
+    folding = fold_duplicates(texts)
+    campaign = [i for i, t in enumerate(demo.truth) if t["is_campaign"]]
+    largest = Counter(folding.group_of[i] for i in campaign).most_common(1)[0][1]
+    keys = [normalised(t) for t in texts]
+    false_folds = sum(
+        1
+        for g in folding.groups
+        for i in g.members
+        if not demo.truth[i]["is_campaign"] and any(keys[j] != keys[i] for j in g.members)
+    )
+    # Measured: 897 distinct of 2,737; 60 of the 72 campaign posts in one group (one of its
+    # four wordings differs too much); 737 ordinary posts folded with a different text (was
+    # 387 distinct, same campaign recall, 2,010 false folds). The corpus is made from templates:
+    # many ordinary posts are word-for-word copies, which no text-only folding can tell apart.
+    assert folding.distinct >= 850
+    assert largest >= 0.8 * len(campaign)
+    assert false_folds <= 800
 
 
 def test_the_scripted_crisis_is_flagged_within_its_first_hour_and_calm_days_are_calm(

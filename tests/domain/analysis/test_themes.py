@@ -66,3 +66,13 @@ def test_fast_on_10000_posts() -> None:
     t0 = time.perf_counter()
     find_themes(posts)
     assert time.perf_counter() - t0 < 10.0  # about 1 s on an idle developer machine
+
+
+def test_french_and_english_words_for_the_same_thing_share_a_key() -> None:
+    from bot.domain.analysis._text import phrase_synonym, tokens
+
+    def keys(text: str) -> list[str]:
+        return [t.key for t in tokens(text) if t.key]
+
+    assert keys("delivery recall fire app") == keys("livraison rappel incendie appli")
+    assert phrase_synonym("customer servic") == phrase_synonym("servic client") == "sav"
