@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-FAKE_API_KEY = "sk-fake-test-key-not-a-real-secret-000"
+FAKE_API_KEY = "fake-openai-key-for-tests-only"
 OPENAI_PATH = "/v1/chat/completions"
 AZURE_PATH = "/openai/deployments/{deployment}/chat/completions"
 
