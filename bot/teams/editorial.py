@@ -145,6 +145,25 @@ class FileFetcher:
         except (aiohttp.ClientError, TimeoutError):
             raise FileRefused("http") from None
 
+    async def read_yaml_attachment(self, activity: Activity, attachment: Any) -> str:
+        """The text of a `.yaml` file sent in a personal chat (Teams file download info)."""
+        conversation = activity.conversation
+        if getattr(conversation, "conversation_type", None) not in (None, "personal"):
+            raise FileRefused("personal")
+        content = attachment.content if isinstance(attachment.content, dict) else {}
+        name = str(getattr(attachment, "name", "") or "").lower()
+        file_type = str(content.get("fileType") or "").lower()
+        if file_type not in ("yaml", "yml") and not name.endswith((".yaml", ".yml")):
+            raise FileRefused("type")
+        url = content.get("downloadUrl")
+        if not isinstance(url, str):
+            raise FileRefused("http")
+        data = await self.fetch(url)
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise FileRefused("encoding") from None
+
 
 def _file_attachments(activity: Activity) -> list[Any]:
     return [
@@ -802,22 +821,7 @@ class EditorialTeams:
         )
 
     async def _read_file(self, activity: Activity, attachment: Any) -> str:
-        conversation = activity.conversation
-        if getattr(conversation, "conversation_type", None) not in (None, "personal"):
-            raise FileRefused("personal")
-        content = attachment.content if isinstance(attachment.content, dict) else {}
-        name = str(getattr(attachment, "name", "") or "").lower()
-        file_type = str(content.get("fileType") or "").lower()
-        if file_type not in ("yaml", "yml") and not name.endswith((".yaml", ".yml")):
-            raise FileRefused("type")
-        url = content.get("downloadUrl")
-        if not isinstance(url, str):
-            raise FileRefused("http")
-        data = await self._fetcher.fetch(url)
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise FileRefused("encoding") from None
+        return await self._fetcher.read_yaml_attachment(activity, attachment)
 
     # -- card verbs -------------------------------------------------------------------------
 
