@@ -28,6 +28,8 @@ from bot.clients.demo.corpus import DEFAULT_PROFILE_PATH
 from bot.clients.demo.source import DemoSource
 from bot.clients.llm.openai_engine import OpenAIConfig, OpenAIEngine
 from bot.clients.offline_engine import OfflineEngine
+from bot.clients.queue.factory import QueueBackend, QueueSettings
+from bot.clients.queue.runner import HandlerRegistry, QueueWorker
 from bot.clients.x.source import OAuth1UserAuth, OAuth2UserAuth, UserAuth, XSource
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.coach import CoachKnowledge
@@ -48,8 +50,9 @@ from bot.services.listening import ListeningService
 from bot.services.maintenance import purge_cleanup_ctx
 from bot.services.profiles import ProfileRepository
 from bot.teams.actions import Actor, actor_of
+from bot.teams.answer_jobs import ANSWER_JOB, AnswerJobHandler, QueueDispatcher
 from bot.teams.approvals import build_approval_services, register_approvals
-from bot.teams.ask import AskInTeams
+from bot.teams.ask import AnswerComposer, AnswerDispatcher, AskInTeams
 from bot.teams.auth import OpenIdKeys, PulseAuthentication, TokenValidator
 from bot.teams.background import BackgroundReplies
 from bot.teams.briefings import Briefings, install_briefings
@@ -62,10 +65,12 @@ from bot.teams.handler import PulseBot
 from bot.teams.references import ReferenceStore
 from bot.teams.roles import TeamsRoleResolver, TeamsTeamMembers
 from bot.teams.routes import Routes
+from bot.teams.watch import WatchServices, is_watch_command, register_watch
 from bot.telemetry import setup_telemetry, telemetry_middleware
 from bot.worker import quiet_azure_sdk
 from dialogs.drafting_dialog import DRAFTING_DIALOG_ID, DraftingDialog, DraftOptions
 from dialogs.main_dialog import MainDialog
+from dialogs.tour_dialog import TourDialog
 
 logger = logging.getLogger("pulse.app")
 
@@ -91,6 +96,7 @@ class Components:
     ask: AskService
     background: BackgroundReplies
     references: ReferenceStore
+    dispatcher: AnswerDispatcher | None = None  # how answers are built (in process / queue)
 
 
 def build_source(settings: Settings, clock: Clock) -> PostSource:
@@ -135,6 +141,84 @@ def build_engine(settings: Settings, offline: LanguageEngine) -> LanguageEngine:
         temperature=settings.openai_temperature,
     )
     return OpenAIEngine(config, company=settings.company_name)
+
+
+@dataclass
+class Answering:
+    """Everything that answers a question: what the web instances and the workers share."""
+
+    source: PostSource
+    listening: ListeningService
+    insights: InsightsService
+    offline: LanguageEngine
+    engine: LanguageEngine
+    ask: AskService
+
+    async def close(self) -> None:
+        for closer in ("close", "aclose"):
+            for part in (self.source, self.engine):
+                close = getattr(part, closer, None)
+                if close is not None:
+                    await close()
+
+
+def build_answering(settings: Settings, store: Store, clock: Clock) -> Answering:
+    source = build_source(settings, clock)
+    ledger = CostLedger(
+        store,
+        clock,
+        prices=PriceTable.from_mapping(settings.x_prices),
+        monthly_budget_usd=settings.x_monthly_budget_usd,
+    )
+    listening = ListeningService(
+        source,
+        store,
+        ledger,
+        clock,
+        cache_ttl=timedelta(minutes=settings.listen_cache_minutes),
+        extend_within=timedelta(hours=settings.listen_extend_hours),
+    )
+    profiles = ProfileRepository(store, DEFAULT_PROFILE_PATH, clock)
+    insights = InsightsService(listening, profiles, clock, sample_size=settings.listen_sample_size)
+    demo_profile = profiles.default()
+    offline = OfflineEngine(
+        competitors=[n for c in demo_profile.competitors for n in c.names],
+        own_names=demo_profile.names,
+        sector_terms=demo_profile.sector_terms,
+        preload=True,
+    )
+    engine = build_engine(settings, offline)
+    return Answering(
+        source, listening, insights, offline, engine, AskService(insights, engine, offline)
+    )
+
+
+def build_answer_handler(
+    settings: Settings,
+    store: Store,
+    clock: Clock,
+    *,
+    worker_name: str,
+    claim_lease_s: float,
+    credentials_factory: ServiceClientCredentialsFactory | None = None,
+    answering: Answering | None = None,
+    adapter: CloudAdapter | None = None,
+) -> tuple[AnswerJobHandler, Answering]:
+    """The "answer" job handler with its own services and its own `CloudAdapter` (same outbound
+    credentials and serviceUrl guard as the web instances), for `bot.worker`."""
+    answering = answering or build_answering(settings, store, clock)
+    adapter = adapter or CloudAdapter(build_authentication(settings, credentials_factory))
+    composer = AnswerComposer(answering.ask, store, clock, show_cost_to_all=settings.is_demo)
+    handler = AnswerJobHandler(
+        composer,
+        adapter,
+        settings.app_id,
+        store,
+        clock,
+        worker_name=worker_name,
+        claim_lease_s=claim_lease_s,
+    )
+    return handler, answering
 
 
 COMPONENTS_KEY = web.AppKey("components", Components)
@@ -194,9 +278,12 @@ def create_app(
     clock: Clock | None = None,
     credentials_factory: ServiceClientCredentialsFactory | None = None,
     briefings_installed: bool = True,
+    queue_settings: QueueSettings | None = None,
 ) -> web.Application:
     """Wire Pulse. `credentials_factory` replaces the bot's outbound credentials (tests, where
-    no identity provider is reachable)."""
+    no identity provider is reachable). `queue_settings` (default: from the environment) say
+    whether answers go through the work queue (PULSE_ANSWER_DISPATCH, PULSE_QUEUE_BACKEND)."""
+    from bot.clients.queue.factory import create_queue, load_queue_settings, worker_options
     from bot.clients.store.factory import create_store
     from bot.teams.state_storage import StoreStorage
 
@@ -211,33 +298,28 @@ def create_app(
     adapter.on_turn_error = make_turn_error_handler(conversation_state)
 
     # Listening, analysis and answers.
-    source = build_source(settings, clock)
-    ledger = CostLedger(
-        store,
-        clock,
-        prices=PriceTable.from_mapping(settings.x_prices),
-        monthly_budget_usd=settings.x_monthly_budget_usd,
-    )
-    listening = ListeningService(
-        source,
-        store,
-        ledger,
-        clock,
-        cache_ttl=timedelta(minutes=settings.listen_cache_minutes),
-        extend_within=timedelta(hours=settings.listen_extend_hours),
-    )
-    profiles = ProfileRepository(store, DEFAULT_PROFILE_PATH)
-    insights = InsightsService(listening, profiles, clock, sample_size=settings.listen_sample_size)
-    demo_profile = profiles.default()
-    offline = OfflineEngine(
-        competitors=[n for c in demo_profile.competitors for n in c.names],
-        own_names=demo_profile.names,
-        sector_terms=demo_profile.sector_terms,
-        preload=True,
-    )
-    engine = build_engine(settings, offline)
-    ask = AskService(insights, engine, offline)
+    answering = build_answering(settings, store, clock)
+    source, listening, insights = answering.source, answering.listening, answering.insights
+    offline, engine, ask = answering.offline, answering.engine, answering.ask
     background = BackgroundReplies(adapter, settings.app_id)
+    # Answers through the work queue: a worker process answers (azure), or a worker in this
+    # process (memory queue, PULSE_ANSWER_DISPATCH=queue).
+    queue_settings = queue_settings or load_queue_settings()
+    answer_queue = create_queue(queue_settings, store) if queue_settings.answers_via_queue else None
+    local_worker: QueueWorker | None = None
+    if answer_queue is not None and queue_settings.queue_backend is QueueBackend.MEMORY:
+        registry = HandlerRegistry()
+        handler, _ = build_answer_handler(
+            settings,
+            store,
+            clock,
+            worker_name="web",
+            claim_lease_s=queue_settings.queue_visibility_timeout_s,
+            answering=answering,
+            adapter=adapter,
+        )
+        registry.register_handler(ANSWER_JOB, handler)
+        local_worker = QueueWorker(answer_queue, registry, worker_options(queue_settings))
     references = ReferenceStore(store, clock, settings.effective_service_url_hosts)
 
     async def crisis_score(tenant_id: str | None) -> float:
@@ -307,6 +389,7 @@ def create_app(
         clock,
         show_cost_to_all=settings.is_demo,
         start_draft=card_flow.start_draft_from_card,
+        dispatcher=QueueDispatcher(answer_queue) if answer_queue is not None else None,
     )
     drafting_dialog = DraftingDialog(drafting, submit_for_approval, roles=roles)
 
@@ -329,6 +412,9 @@ def create_app(
         else:
             await step.context.send_activity(t(u.lang, "placeholder.not_ready"))
 
+    async def on_watch(step: WaterfallStepContext, text: str) -> None:
+        await watch_teams.handle_command(step.context, await actor_in(step), text)
+
     routes.on(Intent.DRAFT, on_draft)
     routes.on(Intent.EDITORIAL_LINE, on_editorial)
     routes.on(Intent.BRIEFING, on_briefing)
@@ -336,7 +422,16 @@ def create_app(
     bot = PulseBot(
         conversation_state=conversation_state,
         user_state=user_state,
-        dialog=MainDialog(routes, [drafting_dialog]),
+        dialog=MainDialog(
+            routes,
+            [
+                drafting_dialog,
+                TourDialog(
+                    user_state.create_property("Tour"), editorial_line=editorial_store.current
+                ),
+            ],
+            commands=[(is_watch_command, on_watch)],
+        ),
         company=settings.company_name,
         demo=settings.is_demo,
         roles=roles,
@@ -344,6 +439,7 @@ def create_app(
     )
     ask_in_teams.register(bot.actions)
     card_flow.register(bot.actions)
+    watch_teams = register_watch(bot.actions, WatchServices(insights.profiles, FileFetcher()))
     editorial_teams = register_editorial(
         bot.actions, EditorialServices(editorial_store, FileFetcher())
     )
@@ -387,6 +483,7 @@ def create_app(
         ask,
         background,
         references,
+        ask_in_teams.dispatcher,
     )
     app.router.add_post("/api/messages", endpoint.handle)
     app.router.add_get("/healthz", healthz)
@@ -394,13 +491,15 @@ def create_app(
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         logger.info("Pulse starting in %s mode", settings.mode.value)
+        running = asyncio.create_task(local_worker.run()) if local_worker is not None else None
         yield
         await background.drain()
-        for closer in ("close", "aclose"):
-            for part in (source, engine):
-                close = getattr(part, closer, None)
-                if close is not None:
-                    await close()
+        if local_worker is not None and running is not None:
+            local_worker.stop()
+            await running
+        if answer_queue is not None:
+            await answer_queue.close()
+        await answering.close()
         await store.close()
 
     app.cleanup_ctx.append(lifecycle)
@@ -442,15 +541,26 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 def main() -> int:
+    from bot.clients.queue.factory import load_queue_settings
+
     try:
         settings = load_settings()
+        queue_settings = load_queue_settings()
     except ConfigError as exc:
         print(exc, file=sys.stderr)  # logging is not configured yet: the one message goes to stderr
+        return 2
+    except ValueError as exc:  # pydantic's ValidationError, of the queue settings
+        print(f"Pulse cannot start: {exc}", file=sys.stderr)
+        return 2
+    if queue_settings.answers_via_queue and queue_settings.problems():
+        print(
+            "Pulse cannot start:\n  - " + "\n  - ".join(queue_settings.problems()), file=sys.stderr
+        )
         return 2
     setup_logging(settings.log_level, settings.secrets(), settings.log_format)
     quiet_azure_sdk(settings.log_level)
     telemetry = setup_telemetry(settings)
-    app = create_app(settings)
+    app = create_app(settings, queue_settings=queue_settings)
     app.on_cleanup.append(lambda _: asyncio.to_thread(telemetry.shutdown))
     print(
         f"Pulse ({settings.mode.value} mode) listening on http://{settings.bind_host}:{settings.port}/api/messages",

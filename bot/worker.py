@@ -33,6 +33,7 @@ from bot.clients.queue.runner import (
     effect_key,
     record_once,
 )
+from bot.ports.clock import SystemClock
 from bot.ports.queue import JSON, QueueError, WorkQueue
 from bot.ports.store import StorageError, Store
 
@@ -56,10 +57,20 @@ def make_echo_handler(store: Store, worker_name: str) -> Callable[[JSON], Awaita
     return echo
 
 
-def register_handlers(registry: HandlerRegistry, *, store: Store, worker_name: str) -> None:
-    """Every job kind this worker runs. The services register "answer", "briefing" and
-    "alert" here."""
+def register_handlers(
+    registry: HandlerRegistry,
+    *,
+    store: Store,
+    worker_name: str,
+    answers: Callable[[JSON], Awaitable[None]] | None = None,
+) -> None:
+    """Every job kind this worker runs: "echo", and "answer" when given its handler
+    (`app.build_answer_handler`). The services register "briefing" and "alert" here."""
     registry.register_handler("echo", make_echo_handler(store, worker_name))
+    if answers is not None:
+        from bot.teams.answer_jobs import ANSWER_JOB
+
+        registry.register_handler(ANSWER_JOB, answers)
 
 
 @dataclass
@@ -184,20 +195,32 @@ def main() -> int:
     telemetry = setup_telemetry(queue_settings, set_global=True)
 
     async def serve() -> None:
+        from app import build_answer_handler  # the composition root (it imports this module)
+
         store = create_store(settings)
         queue = create_queue(queue_settings, store)
         registry = HandlerRegistry()
         name = os.environ.get("CONTAINER_APP_REPLICA_NAME") or f"worker-{uuid.uuid4().hex[:8]}"
-        register_handlers(registry, store=store, worker_name=name)
-        await run_worker(
-            store=store,
-            queue=queue,
-            registry=registry,
-            options=worker_options(queue_settings),
-            host=settings.bind_host,
-            port=queue_settings.worker_port,
-            name=name,
+        answers, answering = build_answer_handler(
+            settings,
+            store,
+            SystemClock(),
+            worker_name=name,
+            claim_lease_s=queue_settings.queue_visibility_timeout_s,
         )
+        register_handlers(registry, store=store, worker_name=name, answers=answers)
+        try:
+            await run_worker(
+                store=store,
+                queue=queue,
+                registry=registry,
+                options=worker_options(queue_settings),
+                host=settings.bind_host,
+                port=queue_settings.worker_port,
+                name=name,
+            )
+        finally:
+            await answering.close()
 
     try:
         asyncio.run(serve())

@@ -28,12 +28,23 @@ class QueueBackend(StrEnum):
     AZURE = "azure"
 
 
+class AnswerDispatch(StrEnum):
+    """Where answers are built: `auto` = through the queue when the queue is shared (azure),
+    in the web process otherwise; `queue` forces the queue (on the memory queue the web process
+    runs the worker itself); `inprocess` never uses it."""
+
+    AUTO = "auto"
+    INPROCESS = "inprocess"
+    QUEUE = "queue"
+
+
 class QueueSettings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
 
     queue_backend: QueueBackend = Field(QueueBackend.MEMORY, alias="PULSE_QUEUE_BACKEND")
+    answer_dispatch: AnswerDispatch = Field(AnswerDispatch.AUTO, alias="PULSE_ANSWER_DISPATCH")
     queue_name: str = Field("pulse-jobs", alias="PULSE_QUEUE_NAME", min_length=3, max_length=56)
     azure_storage_queue_url: str | None = Field(None, alias="AZURE_STORAGE_QUEUE_URL")
     azure_storage_queue_connection_string: SecretStr | None = Field(
@@ -70,6 +81,12 @@ class QueueSettings(BaseSettings):
                 "AZURE_STORAGE_QUEUE_CONNECTION_STRING or AZURE_STORAGE_CONNECTION_STRING"
             ]
         return []
+
+    @property
+    def answers_via_queue(self) -> bool:
+        if self.answer_dispatch is AnswerDispatch.AUTO:
+            return self.queue_backend is QueueBackend.AZURE
+        return self.answer_dispatch is AnswerDispatch.QUEUE
 
     def secrets(self) -> list[str]:
         values = [
