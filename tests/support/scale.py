@@ -79,7 +79,7 @@ class ScaleModel(FakeOpenAI):
     """The fake model, ~`delay` s per call; the answer to a question containing `SLOW_MARKER` is
     slow (`slow_s`) the first time only: the window in which a worker is killed."""
 
-    slow_s: float = 4.0
+    slow_s: float = 30.0  # far longer than it takes to pick the victim and kill it
     slow_seen: int = 0
 
     async def _handle(self, request: web.Request) -> web.Response:
