@@ -1,14 +1,16 @@
 """POST /api/messages throughput and latency: Pulse's `help` turn beside a bare botbuilder echo
 bot, both served by their own process on this machine, measured in the same run.
 
-Each request is a distinct activity (Pulse remembers ids); each bot's replies go to the same
-local Bot Connector, so both pay for the outbound reply."""
+Each request is a distinct activity (Pulse remembers ids) in one of 20 conversations (people
+come back to their chat); each bot's replies go to the same local Bot Connector, so both pay
+for the outbound reply."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -32,7 +34,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+CONVERSATIONS = 20  # the same people keep chatting: conversation ids repeat, as in Teams
+
+
 def activity(service_url: str, text: str) -> dict[str, object]:
+    conversation = f"bench-{random.randrange(CONVERSATIONS)}"
     return {
         "type": "message",
         "id": uuid.uuid4().hex,
@@ -41,7 +47,7 @@ def activity(service_url: str, text: str) -> dict[str, object]:
         "serviceUrl": service_url,
         "channelId": "msteams",
         "from": {"id": "29:bench", "name": "Bench", "aadObjectId": "bench"},
-        "conversation": {"id": f"bench-{uuid.uuid4().hex[:6]}", "tenantId": "bench"},
+        "conversation": {"id": conversation, "tenantId": "bench"},
         "recipient": {"id": "28:bot", "name": "Bot"},
     }
 

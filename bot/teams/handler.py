@@ -15,8 +15,14 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, InvokeRes
 from bot.i18n import language_of
 from bot.teams.actions import ActionResult, CardActionRouter, RoleResolver, actor_of
 from bot.teams.cards import card_activity, welcome_card
+from dialogs.interruptions import is_cancel, is_help
 
 TurnHook = Callable[[TurnContext], Awaitable[None]]
+
+
+def is_instant(text: str | None) -> bool:
+    """Answered at once from memory (help, cancel): no typing indicator needed."""
+    return not (text or "").strip() or is_help(text) or is_cancel(text)
 
 
 async def no_roles(activity: Activity) -> frozenset[str]:
@@ -51,7 +57,8 @@ class PulseBot(TeamsActivityHandler):
         self._hooks = list(on_every_turn or [])
 
     async def on_turn(self, turn_context: TurnContext) -> None:
-        if turn_context.activity.type == ActivityTypes.message:
+        activity = turn_context.activity
+        if activity.type == ActivityTypes.message and not is_instant(activity.text):
             # The first visible reaction, before any storage or analysis work.
             await turn_context.send_activity(Activity(type=ActivityTypes.typing))
         for hook in self._hooks:  # e.g. remember the conversation reference for proactive messages
