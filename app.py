@@ -368,6 +368,7 @@ def create_app(
     approval_services = build_approval_services(settings, store, clock, team_members=members)
     roles = TeamsRoleResolver(approval_services.roles, members)
     editorial_store = EditorialStore(store, clock)
+    approval_services.approvals.line_for = editorial_store.current
     drafting = DraftingService(
         editorial_store, engine, fallback=offline, context=insights_context(insights)
     )

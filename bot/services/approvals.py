@@ -225,12 +225,17 @@ class ApprovalService:
         self.clock = clock
         self.roles = roles
         self.line = line
+        # The tenant's own line when wired (the editorial store); `line` otherwise.
+        self.line_for: Callable[[str], Awaitable[EditorialLine]] | None = None
         self.allow_self_approval = allow_self_approval
         self.policy = ApprovalPolicy(
             PolicyMode(policy), tuple(p.strip().lower() for p in policy_approvers if p.strip())
         )
         self.max_age = max_age
         self.events = events or DraftEvents()
+
+    async def _line(self, tenant_id: str) -> EditorialLine:
+        return await self.line_for(tenant_id) if self.line_for is not None else self.line
 
     # -- submit -------------------------------------------------------------------------------
 
@@ -251,7 +256,7 @@ class ApprovalService:
         Raises ValueError on empty text. Listeners get ("submitted", draft)."""
         requester = normalise(requester)
         if report is None:
-            report = check(text, self.line, lang=lang)
+            report = check(text, await self._line(tenant_id), lang=lang)
         report_data = report.to_data() if isinstance(report, ComplianceReport) else dict(report)
         now = self.clock.now()
         created = dm.new_draft(
@@ -316,7 +321,7 @@ class ApprovalService:
                     tenant_id, draft_id, version, actor, decision.value, Outcome.INVALID, draft
                 )
             assert new_text is not None
-            report = check(new_text, self.line, lang=draft.lang)
+            report = check(new_text, await self._line(tenant_id), lang=draft.lang)
         if decision is Decision.REJECT and not (reason or "").strip():
             return await self._refused(
                 tenant_id, draft_id, version, actor, decision.value, Outcome.INVALID, draft
