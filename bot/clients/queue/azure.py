@@ -40,6 +40,7 @@ from azure.storage.queue import QueueMessage
 from azure.storage.queue._shared.policies_async import LinearRetry  # no public async export
 from azure.storage.queue.aio import QueueClient
 
+from bot.clients.azure_transport import transport_options
 from bot.clients.queue._common import (
     DedupeIndex,
     check_queue_name,
@@ -93,15 +94,12 @@ class AzureQueue:
         self.timeout_s = timeout_s
         self._dedupe = dedupe
         self._owned_credential: Any | None = None
-        options: dict[str, Any] = {
-            "retry_policy": LinearRetry(
-                backoff=retry_backoff_s,  # type: ignore[arg-type]
-                retry_total=retry_total,
-                random_jitter_range=retry_backoff_s / 2,  # type: ignore[arg-type]
-            ),
-            "connection_timeout": min(timeout_s, max(0.5, timeout_s / 3)),
-            "read_timeout": max(0.5, timeout_s / 2),
-        }
+        options = transport_options(
+            LinearRetry,
+            timeout_s=timeout_s,
+            retry_total=retry_total,
+            retry_backoff_s=retry_backoff_s,
+        )
 
         def client(queue: str) -> QueueClient:
             if connection_string:

@@ -57,6 +57,7 @@ from azure.storage.blob.aio import (
     LinearRetry,
 )
 
+from bot.clients.azure_transport import transport_options
 from bot.clients.store._common import (
     check_prefix,
     check_value,
@@ -115,15 +116,12 @@ class BlobStore:
         self.container = container
         self.timeout_s = timeout_s
         self._owned_credential: Any | None = None
-        transport: dict[str, Any] = {
-            "retry_policy": LinearRetry(
-                backoff=retry_backoff_s,  # type: ignore[arg-type]
-                retry_total=retry_total,
-                random_jitter_range=retry_backoff_s / 2,  # type: ignore[arg-type]
-            ),
-            "connection_timeout": min(timeout_s, max(0.5, timeout_s / 3)),
-            "read_timeout": max(0.5, timeout_s / 2),
-        }
+        transport = transport_options(
+            LinearRetry,
+            timeout_s=timeout_s,
+            retry_total=retry_total,
+            retry_backoff_s=retry_backoff_s,
+        )
         if connection_string:
             self._service = BlobServiceClient.from_connection_string(connection_string, **transport)
         elif account_url:
