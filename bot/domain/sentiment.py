@@ -1,10 +1,19 @@
 """Sentiment of posts (negative / neutral / positive) for French and English, in NumPy.
 
-The model is a multinomial logistic regression over sparse features, trained by
-``scripts/train_sentiment.py`` and shipped as ``bot/domain/models/sentiment.npz``:
+The model is trained by ``scripts/train_sentiment.py`` and shipped as
+``bot/domain/models/sentiment.npz``. It has two heads, each a multinomial logistic regression
+over sparse features, and every post is scored by the head of its language:
+
+- **en** (English posts): trained on English only, without character n-grams, strongly
+  regularised — with under 2,000 English training tweets, sub-word features and French data
+  made it fit its training set and generalise worse (TweetEval, Sanders);
+- **multi** (French and other languages): French and English data, with character n-grams,
+  which carry French morphology and spelling variants.
+
+Features:
 
 - words (negation-marked inside a negation scope: ``not good`` → ``n:good``), word bigrams,
-  character 3–5-grams of each word (cross-lingual and robust to spelling), hashtag bodies;
+  character 3–5-grams of each word (multi head only), hashtag bodies;
 - emoji and emoticons (tokens of their own), ``!``/``?``/ellipsis, elongated words (``sooo``);
 - counts of hits in a hand-written bilingual polarity lexicon
   (``bot/domain/models/polarity_lexicon.txt``, embedded in the model file), flipped by negation;
@@ -29,7 +38,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 from functools import lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise
 from pathlib import Path
 from typing import Final
 
@@ -43,6 +52,7 @@ __all__ = [
     "DEFAULT_MODEL_PATH",
     "Featurizer",
     "Label",
+    "LinearHead",
     "SentimentModel",
     "TextAnalysis",
     "analyse_texts",
@@ -52,7 +62,7 @@ __all__ = [
 
 DEFAULT_MODEL_PATH: Final = Path(__file__).resolve().parent / "models" / "sentiment.npz"
 LEXICON_PATH: Final = Path(__file__).resolve().parent / "models" / "polarity_lexicon.txt"
-FEATURE_VERSION: Final = 2
+FEATURE_VERSION: Final = 3
 """Bumped whenever the feature extraction below changes: a model of another version is refused."""
 
 
@@ -192,9 +202,16 @@ _NEG_MARK: Final = "\x01"  # prefix of a token key inside a negation scope
 class Featurizer:
     """Turns tokens into feature strings; shared verbatim by training and inference."""
 
-    def __init__(self, lexicon: dict[str, int], valence: dict[str, float] | None = None) -> None:
+    def __init__(
+        self,
+        lexicon: dict[str, int],
+        valence: dict[str, float] | None = None,
+        *,
+        char_ngrams: bool = True,
+    ) -> None:
         self.lexicon = lexicon
         self.valence: dict[str, float] = valence or {}
+        self.char_ngrams = char_ngrams
 
     def token_features(self, key: str) -> list[str]:
         """Features of one token key: a token (lowercase, as :func:`tokenize` yields it),
@@ -206,7 +223,7 @@ class Featurizer:
         body = canon[1:] if canon[0] == "#" and len(canon) > 1 else canon
         if body is not canon:
             feats.append("w:" + body)
-        if len(body) >= 2 and _WORDLIKE_RE.match(body) is not None:
+        if self.char_ngrams and len(body) >= 2 and _WORDLIKE_RE.match(body) is not None:
             padded = "<" + body + ">"
             n_chars = len(padded)
             for n in (3, 4, 5):
@@ -274,10 +291,15 @@ def tokens_for_sentiment(normalised_text: str) -> list[str]:
 
 FloatArray = npt.NDArray[np.float32]
 _CACHE_LIMIT: Final = 400_000
+_HEAD_ARRAYS: Final = ("vocab", "weights", "sq_weights", "bias", "lang_bias")
 
 
-class SentimentModel:
-    """A trained sentiment model. Use :meth:`load`; predictions are pure and thread-safe."""
+class LinearHead:
+    """One logistic-regression head: its feature vocabulary, idf-scaled weights and biases.
+
+    A :class:`SentimentModel` routes each language to one head. Thread-safe: the unit cache is
+    only touched under the head's lock.
+    """
 
     def __init__(
         self,
@@ -285,9 +307,7 @@ class SentimentModel:
         weights: FloatArray,
         sq_weights: FloatArray,
         bias: FloatArray,
-        lexicon: dict[str, int],
-        meta: dict[str, object] | None = None,
-        valence: dict[str, float] | None = None,
+        featurizer: Featurizer,
         lang_bias: FloatArray | None = None,
     ) -> None:
         if weights.shape != (len(vocab), 3) or sq_weights.shape != (len(vocab),):
@@ -296,15 +316,14 @@ class SentimentModel:
         self._wg = np.ascontiguousarray(weights, dtype=np.float32)  # idf-scaled weights
         self._g2 = np.ascontiguousarray(sq_weights, dtype=np.float32)  # idf²
         self._bias = np.asarray(bias, dtype=np.float32).reshape(3)
-        self.featurizer = Featurizer(lexicon, valence)
-        self.meta: dict[str, object] = dict(meta or {})
+        self.featurizer = featurizer
         # Rows 0..V-1 of the tables are the features; rows V.. are "units": the summed features
         # of one token key, added on first sight (so a post gathers ~2 rows per token, not ~10).
         self._n_features = len(vocab)
         self._tw = self._wg
         self._tg2 = self._g2
         self._units: dict[str, int] = {}
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
         self._lang_ids = {
             lang: self.vocab[f"lang:{lang}"]
             for lang in ("fr", "en", "other")
@@ -321,59 +340,18 @@ class SentimentModel:
             [self._lang_ids.get(lang, -1) for lang in LANG_ORDER], dtype=np.int64
         )
 
-    # ---- persistence ------------------------------------------------------------------------
-
-    @classmethod
-    def load(cls, path: str | Path | None = None) -> SentimentModel:
-        """Load a model file; ``None`` gives the shipped model, loaded once per process."""
-        if path is None:
-            return _default_model()
-        with np.load(Path(path), allow_pickle=False) as data:
-            meta = json.loads(bytes(data["meta"]).decode("utf-8"))
-            if meta.get("feature_version") != FEATURE_VERSION:
-                raise ValueError(
-                    f"model feature version {meta.get('feature_version')} != {FEATURE_VERSION}: "
-                    "retrain with scripts/train_sentiment.py"
-                )
-            vocab = bytes(data["vocab"]).decode("utf-8").split("\n")
-            lexicon = parse_lexicon(bytes(data["lexicon"]).decode("utf-8"))
-            valence = (
-                parse_valence(bytes(data["valence"]).decode("utf-8"))
-                if "valence" in data.files
-                else None
-            )
-            lang_bias = data["lang_bias"].astype(np.float32) if "lang_bias" in data.files else None
-            return cls(
-                vocab,
-                data["weights"].astype(np.float32),
-                data["sq_weights"].astype(np.float32),
-                data["bias"].astype(np.float32),
-                lexicon,
-                meta,
-                valence,
-                lang_bias,
-            )
-
-    def save(self, path: str | Path, lexicon_text: str) -> None:
-        """Write the model as a compressed ``.npz`` (no pickles)."""
+    def arrays(self) -> dict[str, npt.NDArray[np.generic]]:
+        """What :meth:`SentimentModel.save` writes for this head (weights as float16)."""
         vocab = [""] * len(self.vocab)
         for f, i in self.vocab.items():
             vocab[i] = f
-        meta = dict(self.meta, feature_version=FEATURE_VERSION)
-        valence = "\n".join(f"{w}\t{v:g}" for w, v in sorted(self.featurizer.valence.items()))
-        np.savez_compressed(
-            Path(path),
-            vocab=np.frombuffer("\n".join(vocab).encode("utf-8"), dtype=np.uint8),
-            weights=self._wg.astype(np.float16),
-            sq_weights=self._g2.astype(np.float32),
-            bias=self._bias,
-            lang_bias=self._lang_bias,
-            lexicon=np.frombuffer(lexicon_text.encode("utf-8"), dtype=np.uint8),
-            valence=np.frombuffer(valence.encode("utf-8"), dtype=np.uint8),
-            meta=np.frombuffer(json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8),
-        )
-
-    # ---- features ---------------------------------------------------------------------------
+        return {
+            "vocab": np.frombuffer("\n".join(vocab).encode("utf-8"), dtype=np.uint8),
+            "weights": self._wg.astype(np.float16),
+            "sq_weights": self._g2.astype(np.float32),
+            "bias": self._bias,
+            "lang_bias": self._lang_bias,
+        }
 
     def _unit_id(self, key: str) -> int:
         vocab = self.vocab
@@ -394,7 +372,7 @@ class SentimentModel:
         return row
 
     def post_ids(self, tokens: Sequence[str], lang: str) -> list[int]:
-        """Row ids (with repeats) of one tokenised post; never empty. Call under ``_lock``."""
+        """Row ids (with repeats) of one tokenised post; never empty. Call under ``lock``."""
         keys, bigrams = Featurizer.units(tokens)
         units = self._units
         ids = [units.get(k) or self._unit_id(k) for k in keys]
@@ -406,22 +384,105 @@ class SentimentModel:
         ids.append(lang_id)
         return ids
 
-    def _logits(self, id_lists: Sequence[list[int]]) -> FloatArray:
-        if not id_lists:
+    def logits(self, token_lists: Sequence[Sequence[str]], langs: Sequence[str]) -> FloatArray:
+        """Raw class scores (n × 3) of tokenised posts."""
+        if not token_lists:
             return np.zeros((0, 3), dtype=np.float32)
-        lengths = np.fromiter((len(x) for x in id_lists), dtype=np.int64, count=len(id_lists))
-        offsets = np.zeros(len(id_lists), dtype=np.int64)
-        np.cumsum(lengths[:-1], out=offsets[1:])
-        flat = np.fromiter(
-            (i for ids in id_lists for i in ids), dtype=np.int64, count=int(lengths.sum())
-        )
-        scores = np.add.reduceat(self._tw[flat], offsets, axis=0)
-        norms = np.sqrt(np.add.reduceat(self._tg2[flat], offsets))
+        with self.lock:
+            id_lists = [self.post_ids(t, lang) for t, lang in zip(token_lists, langs, strict=True)]
+            lengths = np.fromiter((len(x) for x in id_lists), dtype=np.int64, count=len(id_lists))
+            offsets = np.zeros(len(id_lists), dtype=np.int64)
+            np.cumsum(lengths[:-1], out=offsets[1:])
+            flat = np.fromiter(chain.from_iterable(id_lists), np.int64, int(lengths.sum()))
+            scores = np.add.reduceat(self._tw[flat], offsets, axis=0)
+            norms = np.sqrt(np.add.reduceat(self._tg2[flat], offsets))
         last = flat[offsets + lengths - 1]  # post_ids ends every post with its language row
         lang_row = (last[:, None] == self._lang_rows[None, :]).argmax(axis=1)
         bias = self._bias + self._lang_bias[lang_row]
         out: FloatArray = (scores / norms[:, None] + bias).astype(np.float32)
         return out
+
+
+class SentimentModel:
+    """A trained sentiment model: one :class:`LinearHead` per language group.
+
+    ``routes`` maps each language ("fr", "en", "other") to the name of the head that scores it;
+    the shipped model has an English head (words, bigrams, lexicons; trained on English only)
+    and a multilingual one (the same plus character n-grams; French and English) for French and
+    other languages. Use :meth:`load`; predictions are pure and thread-safe.
+    """
+
+    def __init__(
+        self,
+        heads: dict[str, LinearHead],
+        routes: dict[str, str],
+        meta: dict[str, object] | None = None,
+    ) -> None:
+        missing = [lang for lang in LANG_ORDER if routes.get(lang) not in heads]
+        if missing:
+            raise ValueError(f"no head for {missing}")
+        self.heads = dict(heads)
+        self.routes = {lang: routes[lang] for lang in LANG_ORDER}
+        self.meta: dict[str, object] = dict(meta or {})
+
+    # ---- persistence ------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> SentimentModel:
+        """Load a model file; ``None`` gives the shipped model, loaded once per process."""
+        if path is None:
+            return _default_model()
+        with np.load(Path(path), allow_pickle=False) as data:
+            meta = json.loads(bytes(data["meta"]).decode("utf-8"))
+            if meta.get("feature_version") != FEATURE_VERSION:
+                raise ValueError(
+                    f"model feature version {meta.get('feature_version')} != {FEATURE_VERSION}: "
+                    "retrain with scripts/train_sentiment.py"
+                )
+            lexicon = parse_lexicon(bytes(data["lexicon"]).decode("utf-8"))
+            valence = parse_valence(bytes(data["valence"]).decode("utf-8"))
+            heads: dict[str, LinearHead] = {}
+            for name, spec in meta["heads"].items():
+                heads[name] = LinearHead(
+                    bytes(data[f"{name}.vocab"]).decode("utf-8").split("\n"),
+                    data[f"{name}.weights"].astype(np.float32),
+                    data[f"{name}.sq_weights"].astype(np.float32),
+                    data[f"{name}.bias"].astype(np.float32),
+                    Featurizer(lexicon, valence, char_ngrams=bool(spec["char_ngrams"])),
+                    data[f"{name}.lang_bias"].astype(np.float32),
+                )
+            return cls(heads, meta["routes"], meta)
+
+    def save(self, path: str | Path, lexicon_text: str) -> None:
+        """Write the model as a compressed ``.npz`` (no pickles); lexicons are shared by heads."""
+        first = next(iter(self.heads.values())).featurizer
+        valence = "\n".join(f"{w}\t{v:g}" for w, v in sorted(first.valence.items()))
+        prior = self.meta.get("heads")
+        prior_heads: dict[str, dict[str, object]] = prior if isinstance(prior, dict) else {}
+        heads_meta = {
+            name: {**prior_heads.get(name, {}), "char_ngrams": head.featurizer.char_ngrams}
+            for name, head in self.heads.items()
+        }
+        meta = dict(
+            self.meta, feature_version=FEATURE_VERSION, heads=heads_meta, routes=self.routes
+        )
+        arrays = {
+            f"{name}.{key}": value
+            for name, head in self.heads.items()
+            for key, value in head.arrays().items()
+        }
+        arrays["lexicon"] = np.frombuffer(lexicon_text.encode("utf-8"), dtype=np.uint8)
+        arrays["valence"] = np.frombuffer(valence.encode("utf-8"), dtype=np.uint8)
+        arrays["meta"] = np.frombuffer(
+            json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8
+        )
+        # numpy's stub types **kwds like its allow_pickle flag; every value here is an array.
+        np.savez_compressed(Path(path), **arrays)  # type: ignore[arg-type]
+
+    @property
+    def n_features(self) -> int:
+        """Features over all heads."""
+        return sum(len(head.vocab) for head in self.heads.values())
 
     def _tokens_and_langs(
         self, texts: Sequence[str], langs: Sequence[str] | None
@@ -435,14 +496,27 @@ class SentimentModel:
 
     # ---- prediction -------------------------------------------------------------------------
 
+    def logits_tokens(
+        self, token_lists: Sequence[Sequence[str]], langs: Sequence[str]
+    ) -> FloatArray:
+        """Raw class scores (n × 3) from already tokenised posts, each scored by its head."""
+        if len(token_lists) != len(langs):
+            raise ValueError("langs must be as long as the token lists")
+        out: FloatArray = np.zeros((len(langs), 3), dtype=np.float32)
+        groups: dict[str, list[int]] = {}
+        for i, lang in enumerate(langs):
+            groups.setdefault(self.routes.get(lang, self.routes["other"]), []).append(i)
+        for name, idx in groups.items():
+            out[idx] = self.heads[name].logits(
+                [token_lists[i] for i in idx], [langs[i] for i in idx]
+            )
+        return out
+
     def predict_proba_tokens(
         self, token_lists: Sequence[Sequence[str]], langs: Sequence[str]
     ) -> FloatArray:
         """Probabilities (n × 3: negative, neutral, positive) from already tokenised posts."""
-        with self._lock:
-            logits = self._logits(
-                [self.post_ids(toks, lang) for toks, lang in zip(token_lists, langs, strict=True)]
-            )
+        logits = self.logits_tokens(token_lists, langs)
         logits -= logits.max(axis=1, keepdims=True)
         np.exp(logits, out=logits)
         logits /= logits.sum(axis=1, keepdims=True)
