@@ -128,39 +128,58 @@ def _is_latin_letter(ch: str) -> bool:
     return ch.isalpha() and ord(ch) < 0x250
 
 
+_Profile = tuple[tuple[tuple[int, float], ...], int, int]
+"""What one token adds to a post: (language index, score) pairs, Latin words, other-script words."""
+_PROFILES: dict[str, _Profile] = {}
+_PROFILE_LIMIT: Final = 200_000
+_NOTHING: Final[_Profile] = ((), 0, 0)
+
+
+def _profile(tok: str) -> _Profile:
+    """The contribution of one token to the language scores (cached: posts repeat words)."""
+    first = tok[0]
+    if first == "#" or first == "@" or first == "$":
+        return _NOTHING
+    hits: list[tuple[int, float]] = list(_WORD_SCORES.get(tok, ()))
+    latin = other = 0
+    if tok.isascii():
+        if tok.isalpha() or "'" in tok:
+            latin = 1
+            if len(tok) > 4 and tok.endswith(_EN_SUFFIXES):
+                hits.append((_EN_I, 0.3))
+    elif not first.isalpha():
+        pass  # emoji, symbols
+    elif _is_latin_letter(first):
+        latin = 1
+        for ch in tok:
+            cue = _LETTER_CUES.get(ch)
+            if cue is not None:
+                hits.append(cue)
+                break
+        if len(tok) > 4 and tok.endswith(_FR_SUFFIXES):
+            hits.append((_FR_I, 0.3))
+    else:
+        other = 1
+    return (tuple(hits), latin, other)
+
+
 def detect_language_tokens(tokens: Sequence[str]) -> str:
     """Language of a post from its :func:`~bot.domain.text.tokenize` tokens."""
     scores = [0.0] * _N
     latin = 0
     other_script = 0
-    word_scores = _WORD_SCORES
+    profiles = _PROFILES
     for tok in tokens:
-        first = tok[0]
-        if first == "#" or first == "@" or first == "$":
-            continue
-        hits = word_scores.get(tok)
-        if hits is not None:
-            for i, w in hits:
-                scores[i] += w
-        if tok.isascii():
-            if tok.isalpha() or "'" in tok:
-                latin += 1
-                if len(tok) > 4 and tok.endswith(_EN_SUFFIXES):
-                    scores[_EN_I] += 0.3
-            continue
-        if not first.isalpha():
-            continue  # emoji, symbols
-        if _is_latin_letter(first):
-            latin += 1
-            for ch in tok:
-                cue = _LETTER_CUES.get(ch)
-                if cue is not None:
-                    scores[cue[0]] += cue[1]
-                    break
-            if len(tok) > 4 and tok.endswith(_FR_SUFFIXES):
-                scores[_FR_I] += 0.3
-        else:
-            other_script += 1
+        prof = profiles.get(tok)
+        if prof is None:
+            if len(profiles) >= _PROFILE_LIMIT:
+                profiles.clear()
+            prof = profiles[tok] = _profile(tok)
+        hits, lat, oth = prof
+        for i, w in hits:
+            scores[i] += w
+        latin += lat
+        other_script += oth
     if other_script > latin:
         return "other"
     best = max(range(_N), key=scores.__getitem__)
