@@ -291,7 +291,6 @@ def tokens_for_sentiment(normalised_text: str) -> list[str]:
 
 FloatArray = npt.NDArray[np.float32]
 _CACHE_LIMIT: Final = 400_000
-_HEAD_ARRAYS: Final = ("vocab", "weights", "sq_weights", "bias", "lang_bias")
 
 
 class LinearHead:
