@@ -13,6 +13,8 @@ client's pooled keep-alive connection cannot dodge the new mode.
 - PASS: bytes are piped both ways.
 - HTTP_503: reads one request (headers + Content-Length body), answers 503 with an Azure-style
   error body, closes.
+- BLOCK_LIMIT: like HTTP_503, with Azure's answer to an append on a full append blob (409
+  BlockCountExceedsLimit), which Azurite only gives after 50,000 appends.
 - RESET: the connection is reset (RST) as soon as it is accepted.
 - STALL: accepts and reads, never answers (until the mode changes or the proxy closes).
 - CUT_REQUEST: forwards only the first `cut_bytes` of the request to the server, then resets
@@ -33,6 +35,7 @@ import struct
 class Fault(enum.Enum):
     PASS = "pass"
     HTTP_503 = "503"
+    BLOCK_LIMIT = "409-block-limit"
     RESET = "reset"
     STALL = "stall"
     CUT_REQUEST = "cut_request"
@@ -43,6 +46,15 @@ _BODY_503 = (
     b'<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code>'
     b"<Message>Injected fault: server busy.</Message></Error>"
 )
+_BODY_409 = (
+    b'<?xml version="1.0" encoding="utf-8"?><Error><Code>BlockCountExceedsLimit</Code>'
+    b"<Message>The committed block count cannot exceed the maximum limit of 50,000 blocks."
+    b"</Message></Error>"
+)
+_CANNED: dict[Fault, tuple[bytes, bytes, bytes]] = {
+    Fault.HTTP_503: (b"503 Server Busy", b"ServerBusy", _BODY_503),
+    Fault.BLOCK_LIMIT: (b"409 Conflict", b"BlockCountExceedsLimit", _BODY_409),
+}
 
 
 class FaultProxy:
@@ -109,13 +121,16 @@ class FaultProxy:
             if mode is Fault.RESET:
                 _reset(writer)
                 return
-            if mode is Fault.HTTP_503:
+            if mode in _CANNED:
+                status, code, body = _CANNED[mode]
                 await _read_request(reader)
                 writer.write(
-                    b"HTTP/1.1 503 Server Busy\r\nContent-Type: application/xml\r\n"
-                    b"x-ms-error-code: ServerBusy\r\nConnection: close\r\n"
-                    + f"Content-Length: {len(_BODY_503)}\r\n\r\n".encode()
-                    + _BODY_503
+                    b"HTTP/1.1 " + status + b"\r\nContent-Type: application/xml\r\n"
+                    b"x-ms-error-code: "
+                    + code
+                    + b"\r\nConnection: close\r\n"
+                    + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                    + body
                 )
                 await writer.drain()
                 writer.close()

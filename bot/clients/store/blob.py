@@ -2,9 +2,15 @@
 
 Names in the container::
 
-    kv/<key>        block blob, the JSON value; the blob ETag is the value's ETag
-    log/<log>       append blob, JSON lines {"id", "record"}
-    lease/<key>     empty block blob carrying a blob lease
+    kv/<key>                      block blob, the JSON value; the blob ETag is the value's ETag
+    log/<log>/<YYYY-MM>[.<part>]  append blobs, JSON lines {"id", "record"}: one per month
+    lease/<key>                   empty block blob carrying a blob lease
+
+Logs are split by month (UTC) and, within a month, into parts of at most `log_part_blocks`
+appends: an append blob takes at most 50,000 blocks, and the audit log must never stop taking
+records. An instance finds the month's last part by listing once, then follows the committed
+block count each append returns; `read_log` reads every part in order (and a `log/<log>` blob
+written before logs were split, first).
 
 Concurrency is the service's: compare-and-set with `If-Match` (412 → `PreconditionFailed`),
 create-only with `If-None-Match: *` (409 → `AlreadyExists`), logs as append blobs (a block is
@@ -86,6 +92,9 @@ LOG = "log/"
 LEASE = "lease/"
 LEASE_MIN_S = 15
 LEASE_MAX_S = 60
+APPEND_BLOB_MAX_BLOCKS = 50_000
+LOG_PART_BLOCKS = 49_000
+"""Appends per log part: below Azure's cap, so appends already in flight still fit."""
 _JSON_CONTENT = ContentSettings(content_type="application/json")
 _LOG_CONTENT = ContentSettings(content_type="application/x-ndjson")
 
@@ -108,13 +117,20 @@ class BlobStore:
         timeout_s: float = 5.0,
         retry_total: int = 2,
         retry_backoff_s: float = 0.2,
+        log_part_blocks: int = LOG_PART_BLOCKS,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if timeout_s <= 0:
             raise ValueError("timeout_s must be positive")
         if not container:
             raise ValueError("container is required")
+        if not 0 < log_part_blocks <= APPEND_BLOB_MAX_BLOCKS:
+            raise ValueError(f"log_part_blocks must be in 1..{APPEND_BLOB_MAX_BLOCKS}")
         self.container = container
         self.timeout_s = timeout_s
+        self.log_part_blocks = log_part_blocks
+        self._clock = clock
+        self._log_parts: dict[str, int] = {}  # "<log>/<month>" -> the part appends go to
         self._owned_credential: Any | None = None
         transport = transport_options(
             LinearRetry,
@@ -295,40 +311,85 @@ class BlobStore:
 
     # -- logs -------------------------------------------------------------------------------
 
+    @staticmethod
+    def _part_name(log: str, month: str, part: int) -> str:
+        return f"{LOG}{log}/{month}" + (f".{part:04d}" if part else "")
+
+    @staticmethod
+    def _part_order(name: str) -> tuple[str, int]:
+        """Sort key of a part's name: its month, then its part number."""
+        month, _, part = name.rpartition("/")[2].partition(".")
+        return month, int(part) if part.isdigit() else 0
+
+    async def _parts(self, log: str, month: str = "") -> list[str]:
+        """Names of the log's parts (of one month, if given), in order."""
+        depth = log.count("/") + 2  # "log/<log>/<part>": not the parts of a log nested in it
+        names = [
+            n
+            async for n in self._container.list_blob_names(name_starts_with=f"{LOG}{log}/{month}")
+            if n.count("/") == depth
+        ]
+        return sorted(names, key=self._part_order)
+
     async def append(self, log: str, record: JSON) -> None:
-        blob = self._blob(LOG + check_key(log))
+        check_key(log)
         line = log_line(record)
+        month = self._clock().astimezone(UTC).strftime("%Y-%m")
+        slot = f"{log}/{month}"
+
+        async def append_to(blob: BlobClient) -> int:
+            try:
+                result = await blob.append_block(line)
+            except ResourceNotFoundError:
+                try:
+                    await blob.create_append_blob(
+                        content_settings=_LOG_CONTENT,
+                        match_condition=MatchConditions.IfMissing,
+                    )
+                except HttpResponseError as exc:
+                    if exc.status_code not in (409, 412):  # 409/412: created meanwhile
+                        raise
+                result = await blob.append_block(line)
+            return int(result.get("blob_committed_block_count") or 0)
 
         async def run() -> None:
-            try:
-                await blob.append_block(line)
+            part = self._log_parts.get(slot)
+            if part is None:
+                parts = await self._parts(log, month)
+                part = self._part_order(parts[-1])[1] if parts else 0
+            while True:
+                try:
+                    committed = await append_to(self._blob(self._part_name(log, month, part)))
+                except HttpResponseError as exc:
+                    if getattr(exc, "error_code", None) != "BlockCountExceedsLimit":
+                        raise
+                    part += 1  # full (another instance filled it): on to the next part
+                    continue
+                if committed >= self.log_part_blocks:
+                    part += 1
+                if len(self._log_parts) > 10_000:  # months gone by
+                    self._log_parts.clear()
+                self._log_parts[slot] = part
                 return
-            except ResourceNotFoundError:
-                pass
-            try:
-                await blob.create_append_blob(
-                    content_settings=_LOG_CONTENT,
-                    match_condition=MatchConditions.IfMissing,
-                )
-            except HttpResponseError as exc:
-                if exc.status_code not in (409, 412):  # 409/412: created meanwhile
-                    raise
-            await blob.append_block(line)
 
         await self._op("append", run)
 
     async def read_log(self, log: str) -> builtins.list[JSON]:
-        blob = self._blob(LOG + check_key(log))
+        check_key(log)
 
-        async def run() -> bytes | None:
+        async def download(name: str) -> bytes | None:
             try:
-                downloader = await blob.download_blob()
+                downloader = await self._blob(name).download_blob()
                 return await downloader.readall()
             except ResourceNotFoundError:
                 return None
 
-        data = await self._op("read_log", run)
-        return [] if data is None else parse_log(data, log, logger.warning)
+        async def run() -> list[bytes]:
+            found = [await download(name) for name in await self._parts(log)]
+            return [data for data in found if data is not None]
+
+        # One parse over every part: a line a retry appended twice is dropped wherever it is.
+        return parse_log(b"\n".join(await self._op("read_log", run)), log, logger.warning)
 
     # -- leases -----------------------------------------------------------------------------
 
