@@ -321,7 +321,7 @@ class BlobStore:
         month, _, part = name.rpartition("/")[2].partition(".")
         return month, int(part) if part.isdigit() else 0
 
-    async def _parts(self, log: str, month: str = "") -> list[str]:
+    async def _parts(self, log: str, month: str = "") -> builtins.list[str]:
         """Names of the log's parts (of one month, if given), in order."""
         depth = log.count("/") + 2  # "log/<log>/<part>": not the parts of a log nested in it
         names = [
@@ -350,7 +350,8 @@ class BlobStore:
                     if exc.status_code not in (409, 412):  # 409/412: created meanwhile
                         raise
                 result = await blob.append_block(line)
-            return int(result.get("blob_committed_block_count") or 0)
+            committed = result.get("blob_committed_block_count")
+            return committed if isinstance(committed, int) else int(str(committed or 0))
 
         async def run() -> None:
             part = self._log_parts.get(slot)
@@ -384,7 +385,7 @@ class BlobStore:
             except ResourceNotFoundError:
                 return None
 
-        async def run() -> list[bytes]:
+        async def run() -> builtins.list[bytes]:
             found = [await download(name) for name in await self._parts(log)]
             return [data for data in found if data is not None]
 
