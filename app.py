@@ -181,6 +181,8 @@ def build_answering(settings: Settings, store: Store, clock: Clock) -> Answering
     profiles = ProfileRepository(store, DEFAULT_PROFILE_PATH, clock)
     insights = InsightsService(listening, profiles, clock, sample_size=settings.listen_sample_size)
     demo_profile = profiles.default()
+    # The default profile's names serve only when a tenant's own profile cannot be read: each
+    # question is understood with its tenant's names (AskService.vocabulary).
     offline = OfflineEngine(
         competitors=[n for c in demo_profile.competitors for n in c.names],
         own_names=demo_profile.names,

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from botbuilder.dialogs import Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 
 from bot.i18n import language_of, t
+from bot.teams.actions import actor_of
 from bot.teams.cards import card_activity, help_card
 from bot.teams.routes import Routes
 from dialogs.interruptions import CancelAndHelpDialog, is_cancel, is_help
@@ -56,7 +57,8 @@ class MainDialog(CancelAndHelpDialog):
                 await run(step, text)
                 return await step.end_dialog()
         previous = await self._routes.previous(step.context)
-        understanding = await self._routes.understand(text, lang, previous)
+        tenant = actor_of(activity).tenant_id
+        understanding = await self._routes.understand(text, lang, previous, tenant)
         await self._routes.remember(step.context, understanding)
         logger.info(
             "intent %s (confidence %.2f, follow-up %s)",

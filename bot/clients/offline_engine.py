@@ -77,6 +77,7 @@ from bot.ports.language import (
     PostDraft,
     SamplePost,
     Understanding,
+    Vocabulary,
 )
 
 __all__ = ["COUNT_KEYS", "RATIO_KEYS", "SCORE_KEYS", "SHARE_KEYS", "OfflineEngine", "format_figure"]
@@ -549,21 +550,40 @@ class OfflineEngine:
         return True
 
     async def understand(
-        self, text: str, lang: str, previous: Understanding | None
+        self,
+        text: str,
+        lang: str,
+        previous: Understanding | None,
+        vocabulary: Vocabulary | None = None,
     ) -> Understanding:
-        return self.understand_sync(text, lang, previous)
+        return self.understand_sync(text, lang, previous, vocabulary)
 
     def understand_sync(
-        self, text: str, lang: str | None, previous: Understanding | None
+        self,
+        text: str,
+        lang: str | None,
+        previous: Understanding | None,
+        vocabulary: Vocabulary | None = None,
     ) -> Understanding:
+        """`vocabulary`, the asking tenant's names, replaces the ones given at construction."""
+        if vocabulary is None:
+            return classify(
+                text,
+                lang,
+                previous,
+                competitors=self._competitors,
+                topics_hint=self._topics,
+                own_names=self._own,
+                sector_terms=self._sector,
+            )
         return classify(
             text,
             lang,
             previous,
-            competitors=self._competitors,
-            topics_hint=self._topics,
-            own_names=self._own,
-            sector_terms=self._sector,
+            competitors=vocabulary.competitors,
+            topics_hint=vocabulary.topics,
+            own_names=vocabulary.own_names,
+            sector_terms=vocabulary.sector_terms,
         )
 
     async def write_answer(self, request: AnswerRequest) -> AnswerDraft:

@@ -109,6 +109,17 @@ class PostDraft:
     output_tokens: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    """A tenant's names, from its watch profile: they sharpen the understanding of questions
+    ("et Rouleo ?" names a competitor; "chez Velora" is about us, not a topic)."""
+
+    own_names: tuple[str, ...] = ()
+    competitors: tuple[str, ...] = ()
+    sector_terms: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+
+
 class EngineError(Exception):
     """The model could not answer (fault, timeout, invalid output): fall back, with a notice."""
 
@@ -128,7 +139,11 @@ class LanguageEngine(Protocol):
     def offline(self) -> bool: ...
 
     async def understand(
-        self, text: str, lang: str, previous: Understanding | None
+        self,
+        text: str,
+        lang: str,
+        previous: Understanding | None,
+        vocabulary: Vocabulary | None = None,
     ) -> Understanding: ...
 
     async def write_answer(self, request: AnswerRequest) -> AnswerDraft: ...

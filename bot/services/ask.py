@@ -21,8 +21,10 @@ from bot.ports.language import (
     Period,
     SamplePost,
     Understanding,
+    Vocabulary,
 )
 from bot.ports.posts import Post
+from bot.ports.store import StorageError
 from bot.services.insights import Focus, Insights, InsightsService
 
 logger = logging.getLogger(__name__)
@@ -195,14 +197,35 @@ class AskService:
         self._engine = engine
         self._offline = offline
 
-    async def understand(
-        self, text: str, lang: str, previous: Understanding | None
-    ) -> Understanding:
+    async def vocabulary(self, tenant_id: str | None) -> Vocabulary | None:
+        """The tenant's names from its watch profile; None (the engines' defaults) when the
+        profile cannot be read: a storage fault must not stop a question being understood."""
         try:
-            return await self._engine.understand(text, lang, previous)
+            profile = await self._insights.profiles.get(tenant_id)
+        except StorageError as exc:
+            logger.warning("no watch profile for understanding (%s)", exc.__class__.__name__)
+            return None
+        return Vocabulary(
+            own_names=tuple(dict.fromkeys([profile.company, *profile.names, *profile.handles])),
+            competitors=tuple(n for c in profile.competitors for n in c.names),
+            sector_terms=tuple(profile.sector_terms),
+            topics=tuple(k for k in profile.keywords if k[:1] not in "#$"),
+        )
+
+    async def understand(
+        self,
+        text: str,
+        lang: str,
+        previous: Understanding | None,
+        tenant_id: str | None = None,
+    ) -> Understanding:
+        """What the question asks, read with the asking tenant's names."""
+        vocabulary = await self.vocabulary(tenant_id)
+        try:
+            return await self._engine.understand(text, lang, previous, vocabulary)
         except EngineError as exc:
             logger.warning("understanding fell back to the offline classifier (%s)", exc.code)
-            return await self._offline.understand(text, lang, previous)
+            return await self._offline.understand(text, lang, previous, vocabulary)
 
     async def answer(
         self,

@@ -14,7 +14,8 @@ from botbuilder.dialogs import DialogTurnResult, WaterfallStepContext
 
 from bot.ports.language import Intent, Period, Understanding
 
-Understand = Callable[[str, str, Understanding | None], Awaitable[Understanding]]
+Understand = Callable[[str, str, Understanding | None, str | None], Awaitable[Understanding]]
+"""(text, lang, previous understanding, tenant id) -> what the question asks."""
 IntentHandler = Callable[
     [WaterfallStepContext, Understanding, str], Awaitable[DialogTurnResult | None]
 ]

@@ -20,6 +20,7 @@ from bot.ports.language import (
     EngineError,
     PostDraft,
     Understanding,
+    Vocabulary,
 )
 from bot.services.drafting import DraftingService
 from bot.services.editorial_store import EditorialStore
@@ -61,7 +62,11 @@ class StubEngine:
         return self.is_offline
 
     async def understand(
-        self, text: str, lang: str, previous: Understanding | None
+        self,
+        text: str,
+        lang: str,
+        previous: Understanding | None,
+        vocabulary: Vocabulary | None = None,
     ) -> Understanding:
         raise NotImplementedError
 

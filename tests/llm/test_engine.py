@@ -10,7 +10,14 @@ import pytest
 
 from bot.clients.llm import OpenAIConfig, OpenAIEngine
 from bot.domain.tokens import estimate_messages
-from bot.ports.language import EngineError, Intent, LanguageEngine, Period, Understanding
+from bot.ports.language import (
+    EngineError,
+    Intent,
+    LanguageEngine,
+    Period,
+    Understanding,
+    Vocabulary,
+)
 from tests.llm.conftest import (
     INJECTION,
     EngineFactory,
@@ -69,6 +76,26 @@ async def test_understand_with_structured_output(
     assert request.body["response_format"]["json_schema"]["strict"] is True
     assert "Et face à Cowboy, hier ?" in request.user
     assert '"intent": "pulse"' in request.user  # the previous understanding, as data
+    assert "Competitors the company watches: []" in request.user
+
+
+async def test_understand_is_told_the_tenants_competitors(
+    engine: OpenAIEngine, fake_openai: FakeOpenAI
+) -> None:
+    fake_openai.responder = lambda req: {
+        "intent": "competitors",
+        "lang": "fr",
+        "period": "today",
+        "topic": None,
+        "competitor": "Rouleo",
+        "post_ref": None,
+        "follow_up": False,
+        "confidence": 0.9,
+    }
+    vocabulary = Vocabulary(own_names=("Velora",), competitors=("Rouleo", "Voltigo"))
+    got = await engine.understand("et rouleo ?", "fr", None, vocabulary)
+    assert got.competitor == "Rouleo"
+    assert 'Competitors the company watches: ["Rouleo", "Voltigo"]' in fake_openai.last.user
 
 
 async def test_write_answer_happy_path(engine: OpenAIEngine, fake_openai: FakeOpenAI) -> None:

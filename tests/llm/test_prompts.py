@@ -36,8 +36,14 @@ CASES: dict[str, dict[str, Any]] = {
         "question": "Et hier ?",
         "lang": "fr",
         "previous": {"intent": Intent.TOPIC, "lang": "fr", "topic": "livraison"},
+        "competitors": ["Rouleo", "Voltigo"],
     },
-    "understand_question.first": {"question": "What's new?", "lang": "en", "previous": None},
+    "understand_question.first": {
+        "question": "What's new?",
+        "lang": "en",
+        "previous": None,
+        "competitors": [],
+    },
     "answer_question": {
         "company": "Velora",
         "language": "French",
@@ -157,7 +163,13 @@ def test_previous_understanding_renders_as_json() -> None:
     previous = asdict(Understanding(intent=Intent.TOPIC, lang="fr", topic="prix"))
     user = (
         PromptManager()
-        .render("understand_question", question="et hier ?", lang="fr", previous=previous)
+        .render(
+            "understand_question",
+            question="et hier ?",
+            lang="fr",
+            previous=previous,
+            competitors=[],
+        )
         .messages[1]
     )
     assert '"intent": "topic"' in user.content and '"topic": "prix"' in user.content

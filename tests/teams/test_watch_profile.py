@@ -263,6 +263,32 @@ async def test_import_then_the_next_answer_listens_with_the_new_profile(setup: S
     assert "Rien n'a changé : c'est déjà le profil actuel (révision 2)." in message_text(again[0])
 
 
+async def test_a_competitor_added_to_the_profile_is_understood_in_questions(
+    setup: Setup,
+) -> None:
+    # The question is understood with the tenant's stored profile, not the one Pulse started
+    # with: "Zedbike" only exists in the imported revision.
+    changed = DEFAULT_YAML.replace(
+        "competitors:\n", "competitors:\n- name: Zedbike\n  names:\n  - Zedbike\n", 1
+    )
+    messages = await setup.say("importer profil de veille :\n```yaml\n" + changed + "```")
+    assert "c'est la révision 2" in message_text(messages[0])
+
+    connector = setup.pulse.connector
+    before = len([m for m in connector.messages() if m.get("attachments")])
+    status, _ = await setup.pulse.post(
+        message("et Zedbike, on en dit quoi ?", service_url=connector.url, locale="fr-FR")
+    )
+    assert status == 200
+    await connector.wait_for(
+        lambda _: len([m for m in connector.messages() if m.get("attachments")]) > before,
+        timeout=30,
+    )
+    card = [m for m in connector.messages() if m.get("attachments")][-1]["attachments"][0]
+    # The competitors answer, about Zedbike (the demo corpus has no post about it).
+    assert card_text(card["content"]).startswith("nous et Zedbike aujourd'hui")
+
+
 async def test_import_as_teams_html(setup: Setup) -> None:
     changed = DEFAULT_YAML.replace("- VAE\n", "- VAE\n- vélos cargo\n")
     html = (

@@ -395,7 +395,9 @@ async def test_under_the_real_main_dialog_help_cancel_and_stop(tmp_path: Path) -
     answered: list[str] = []
 
     def build(h: Harness) -> Dialog:
-        async def understand(text: str, lang: str, previous: Understanding | None) -> Understanding:
+        async def understand(
+            text: str, lang: str, previous: Understanding | None, tenant: str | None
+        ) -> Understanding:
             return Understanding(intent=Intent.UNKNOWN, lang=lang)
 
         last = h.conversation_state.create_property("LastUnderstanding")

@@ -45,6 +45,7 @@ from bot.ports.language import (
     PostDraft,
     SamplePost,
     Understanding,
+    Vocabulary,
 )
 
 __all__ = ["OpenAIConfig", "OpenAIEngine"]
@@ -200,13 +201,18 @@ class OpenAIEngine:
     # -- LanguageEngine ------------------------------------------------------------------------
 
     async def understand(
-        self, text: str, lang: str, previous: Understanding | None
+        self,
+        text: str,
+        lang: str,
+        previous: Understanding | None,
+        vocabulary: Vocabulary | None = None,
     ) -> Understanding:
         prompt = self._prompts.render(
             "understand_question",
             question=clean_text(text, 1000),
             lang=lang,
             previous=asdict(previous) if previous is not None else None,
+            competitors=[clean_text(c, 80) for c in (vocabulary.competitors if vocabulary else ())],
         )
         result = await self._call(prompt, _UnderstandingOut)
         out = cast(_UnderstandingOut, result.value)
