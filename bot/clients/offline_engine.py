@@ -534,10 +534,12 @@ class OfflineEngine:
         sector_terms: Sequence[str] = (),
         preload: bool = False,
     ) -> None:
-        self._competitors = tuple(competitors)
-        self._topics = tuple(topics_hint)
-        self._own = tuple(own_names)
-        self._sector = tuple(sector_terms)
+        self._vocabulary = Vocabulary(
+            own_names=tuple(own_names),
+            competitors=tuple(competitors),
+            sector_terms=tuple(sector_terms),
+            topics=tuple(topics_hint),
+        )
         if preload:
             warm_up()
 
@@ -566,24 +568,15 @@ class OfflineEngine:
         vocabulary: Vocabulary | None = None,
     ) -> Understanding:
         """`vocabulary`, the asking tenant's names, replaces the ones given at construction."""
-        if vocabulary is None:
-            return classify(
-                text,
-                lang,
-                previous,
-                competitors=self._competitors,
-                topics_hint=self._topics,
-                own_names=self._own,
-                sector_terms=self._sector,
-            )
+        v = vocabulary or self._vocabulary
         return classify(
             text,
             lang,
             previous,
-            competitors=vocabulary.competitors,
-            topics_hint=vocabulary.topics,
-            own_names=vocabulary.own_names,
-            sector_terms=vocabulary.sector_terms,
+            competitors=v.competitors,
+            topics_hint=v.topics,
+            own_names=v.own_names,
+            sector_terms=v.sector_terms,
         )
 
     async def write_answer(self, request: AnswerRequest) -> AnswerDraft:

@@ -72,6 +72,19 @@ class Setup:
         await connector.wait_for(lambda _: len(connector.messages()) > before)
         return connector.messages()[before:]
 
+    async def ask_for_card(self, text: str) -> dict[str, Any]:
+        """Ask a question and wait for the answer card (it may follow other messages)."""
+        connector = self.pulse.connector
+
+        def cards() -> list[dict[str, Any]]:
+            return [m for m in connector.messages() if m.get("attachments")]
+
+        before = len(cards())
+        status, _ = await self.pulse.post(message(text, service_url=connector.url, locale="fr-FR"))
+        assert status == 200
+        await connector.wait_for(lambda _: len(cards()) > before, timeout=30)
+        return cards()[-1]["attachments"][0]["content"]  # type: ignore[no-any-return]
+
     async def invoke(
         self, verb: str, data: dict[str, Any], user: str = "alice", locale: str = "fr-FR"
     ) -> dict[str, Any]:
@@ -247,16 +260,7 @@ async def test_import_then_the_next_answer_listens_with_the_new_profile(setup: S
         return await search(query, *args, **kwargs)
 
     source.search = spy
-    connector = setup.pulse.connector
-    before = len([m for m in connector.messages() if m.get("attachments")])
-    status, _ = await setup.pulse.post(
-        message("qu'est-ce qu'on dit de nous ?", service_url=connector.url, locale="fr-FR")
-    )
-    assert status == 200
-    await connector.wait_for(
-        lambda _: len([m for m in connector.messages() if m.get("attachments")]) > before,
-        timeout=30,
-    )
+    await setup.ask_for_card("qu'est-ce qu'on dit de nous ?")
     assert searched and all("Velorix" in q for q in searched)
 
     again = await setup.say("importer profil de veille\n" + changed)
@@ -274,19 +278,9 @@ async def test_a_competitor_added_to_the_profile_is_understood_in_questions(
     messages = await setup.say("importer profil de veille :\n```yaml\n" + changed + "```")
     assert "c'est la révision 2" in message_text(messages[0])
 
-    connector = setup.pulse.connector
-    before = len([m for m in connector.messages() if m.get("attachments")])
-    status, _ = await setup.pulse.post(
-        message("et Zedbike, on en dit quoi ?", service_url=connector.url, locale="fr-FR")
-    )
-    assert status == 200
-    await connector.wait_for(
-        lambda _: len([m for m in connector.messages() if m.get("attachments")]) > before,
-        timeout=30,
-    )
-    card = [m for m in connector.messages() if m.get("attachments")][-1]["attachments"][0]
+    card = await setup.ask_for_card("et Zedbike, on en dit quoi ?")
     # The competitors answer, about Zedbike (the demo corpus has no post about it).
-    assert card_text(card["content"]).startswith("nous et Zedbike aujourd'hui")
+    assert card_text(card).startswith("nous et Zedbike aujourd'hui")
 
 
 async def test_import_as_teams_html(setup: Setup) -> None:
