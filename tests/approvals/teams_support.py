@@ -10,7 +10,7 @@ from bot.services.approvals import ApprovalService
 from bot.services.publishing import PublishingService
 from bot.teams.approvals import ApprovalServices, ApprovalsTeams, register_approvals
 from tests.approvals.conftest import FakeClock, make_roles, make_services
-from tests.support.teams import message
+from tests.support.teams import card_action
 from tests.teams.conftest import Pulse
 
 
@@ -50,16 +50,7 @@ def wire(pulse: Pulse, *, publisher: XSource | None = None, clock: Any = None) -
 def invoke(
     service_url: str, user: str, verb: str, data: dict[str, Any], **kw: Any
 ) -> dict[str, Any]:
-    activity = message("", service_url=service_url, user_id=user, **kw)
-    activity.update(
-        {
-            "type": "invoke",
-            "name": "adaptiveCard/action",
-            "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data}},
-        }
-    )
-    del activity["text"]
-    return activity
+    return card_action(verb, data, service_url=service_url, user_id=user, **kw)
 
 
 def card_texts(card: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ from bot.teams.actions import ActionResult, Actor
 from bot.teams.drafting_cards import DraftCardFlow
 from tests.drafting.conftest import CLEAN_FR, FakeClock, RecordingSubmit, StubEngine, clean_writer
 from tests.drafting.dialog_harness import actions_of, card_text
-from tests.support.teams import message
+from tests.support.teams import card_action
 from tests.teams.conftest import Pulse
 
 
@@ -30,15 +30,9 @@ async def _roles(activity: Activity) -> frozenset[str]:
 async def _invoke(
     pulse: Pulse, verb: str, data: dict[str, Any], user: str = "alice"
 ) -> dict[str, Any]:
-    activity = message("", service_url=pulse.connector.url, user_id=user, locale="fr-FR")
-    activity.update(
-        {
-            "type": "invoke",
-            "name": "adaptiveCard/action",
-            "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data}},
-        }
+    activity = card_action(
+        verb, data, service_url=pulse.connector.url, user_id=user, locale="fr-FR"
     )
-    del activity["text"]
     status, body = await pulse.post(activity)
     assert status == 200
     return body  # type: ignore[no-any-return]

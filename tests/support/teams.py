@@ -70,6 +70,22 @@ def message(
     return activity
 
 
+def card_action(verb: str, data: dict[str, Any], *, service_url: str, **kw: Any) -> dict[str, Any]:
+    """The invoke Teams sends when a user clicks an Action.Execute button of a card.
+
+    `kw`: what `message` takes (user_id, locale, tenant...)."""
+    activity = message("", service_url=service_url, **kw)
+    del activity["text"]
+    activity.update(
+        {
+            "type": "invoke",
+            "name": "adaptiveCard/action",
+            "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data}},
+        }
+    )
+    return activity
+
+
 def members_added(
     *,
     service_url: str,

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.clients.demo.corpus import load_corpus
 from bot.devtools.connector import message_text
-from tests.support.teams import message
+from tests.support.teams import card_action, message
 from tests.teams.conftest import Pulse
 
 
@@ -76,15 +76,8 @@ async def test_more_posts_button_lists_other_real_posts(demo: Pulse) -> None:
     action = next(
         a for a in card["attachments"][0]["content"]["actions"] if a["verb"] == "answer.more"
     )
-    invoke = message("", service_url=demo.connector.url, locale="fr-FR")
-    invoke.update(
-        {
-            "type": "invoke",
-            "name": "adaptiveCard/action",
-            "value": {
-                "action": {"type": "Action.Execute", "verb": "answer.more", "data": action["data"]}
-            },
-        }
+    invoke = card_action(
+        "answer.more", action["data"], service_url=demo.connector.url, locale="fr-FR"
     )
     status, body = await demo.post(invoke)
     assert status == 200 and body["statusCode"] == 200

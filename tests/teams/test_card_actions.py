@@ -7,7 +7,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 
 from bot.teams.actions import ActionResult, Actor
-from tests.support.teams import message
+from tests.support.teams import card_action, message
 from tests.teams.conftest import Pulse
 
 seen: list[tuple[str, dict[str, Any]]] = []
@@ -24,16 +24,7 @@ async def _echo(context: TurnContext, actor: Actor, data: dict[str, Any]) -> Act
 
 
 def _invoke(service_url: str, verb: str, data: dict[str, Any]) -> dict[str, Any]:
-    activity = message("", service_url=service_url)
-    activity.update(
-        {
-            "type": "invoke",
-            "name": "adaptiveCard/action",
-            "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data}},
-        }
-    )
-    del activity["text"]
-    return activity
+    return card_action(verb, data, service_url=service_url)
 
 
 async def test_execute_returns_the_refreshed_card_and_acts_as_the_real_user(demo: Pulse) -> None:

@@ -27,7 +27,7 @@ from bot.teams.editorial import FileFetcher
 from bot.teams.watch import WatchServices, WatchTeams, is_watch_command, register_watch
 from tests.drafting.conftest import FakeClock
 from tests.drafting.dialog_harness import actions_of, card_text
-from tests.support.teams import TENANT, message
+from tests.support.teams import TENANT, card_action, message
 from tests.teams.conftest import Pulse, PulseFactory
 
 DEFAULT_YAML = DEFAULT_PROFILE_PATH.read_text(encoding="utf-8")
@@ -88,15 +88,9 @@ class Setup:
     async def invoke(
         self, verb: str, data: dict[str, Any], user: str = "alice", locale: str = "fr-FR"
     ) -> dict[str, Any]:
-        activity = message("", service_url=self.pulse.connector.url, user_id=user, locale=locale)
-        activity.update(
-            {
-                "type": "invoke",
-                "name": "adaptiveCard/action",
-                "value": {"action": {"type": "Action.Execute", "verb": verb, "data": data}},
-            }
+        activity = card_action(
+            verb, data, service_url=self.pulse.connector.url, user_id=user, locale=locale
         )
-        del activity["text"]
         status, body = await self.pulse.post(activity)
         assert status == 200
         return body  # type: ignore[no-any-return]
