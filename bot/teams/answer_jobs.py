@@ -21,10 +21,12 @@ The job (`AnswerJobHandler`), run by `bot.worker` (or in the web process on the 
 Why not `record_once` *before* sending: a worker dying between the marker and the send would
 lose the answer for good (at-most-once). Why not only after: two deliveries running at once
 (a worker stalled past the visibility timeout) would both send. With the claim the one window
-left is a worker dying *between the connector's 200 and step 5* (a few milliseconds: one store
-write): the job is redone after the lease and the card is sent twice. The Bot Connector has no
-idempotency key to close it. A send that times out is treated as failed and retried (the
-connector may in fact have delivered it: the same duplicate, rarer still).
+left is a worker dying *during the send or before step 5* (logged as "claimed, sending" with no
+"sent" after it): the job is redone after the lease and the card is sent twice. Under load the
+send itself takes a while, so a SIGKILL does land there (the scale test sees it in about a third
+of its runs, killing a worker that holds 4–8 jobs); SIGTERM does not, as `bot.worker` drains its
+jobs first. The Bot Connector has no idempotency key to close it. A send that times out is
+treated as failed and retried (the connector may in fact have delivered it: the same duplicate).
 """
 
 from __future__ import annotations
@@ -128,6 +130,7 @@ class AnswerJobHandler:
         if etag is None:
             logger.info("answer job %s: sent meanwhile by another delivery", job.id)
             return
+        logger.info("answer job %s: claimed, sending", job.id)
 
         async def send(context: TurnContext) -> None:
             await context.send_activities(activities)

@@ -65,10 +65,14 @@ async def test_200_conversations_three_instances_two_workers_one_killed(rig: Rig
     await asyncio.sleep(1.0)  # late duplicates, if any, would arrive now
     elapsed = time.monotonic() - started
 
-    # Exactly one card and one "je regarde…" per conversation.
+    # Exactly one card and one "je regarde…" per conversation; the only exception allowed is
+    # the documented one: the victim was killed after the connector took a card and before it
+    # marked it sent (its log shows the send started, not finished): that card comes twice.
     cards = rig.cards()
     assert set(cards) == everyone
-    assert {c: n for c, n in cards.items() if n != 1} == {}
+    in_send_window = rig.unfinished_sends(victim)
+    twice = {c for c, n in cards.items() if n == 2 and c in in_send_window}
+    assert {c: n for c, n in cards.items() if n != 1 and c not in twice} == {}
     looking = rig.texts(LOOKING)
     assert {c: looking[c] for c in everyone if looking[c] != 1} == {}
 
@@ -101,6 +105,7 @@ async def test_200_conversations_three_instances_two_workers_one_killed(rig: Rig
     assert rig.cards() == cards  # and nothing more was sent meanwhile
     print(  # the test's own report, shown with -s
         f"\n{len(everyone)} questions, 3 web + 2 workers (1 killed holding {in_hand} jobs, "
-        f"{len(redone)} redone): turns done in {turns:.1f}s, every card in {answered:.1f}s "
+        f"{len(redone)} redone, {len(twice)} card(s) sent twice as killed mid-send): "
+        f"turns done in {turns:.1f}s, every card in {answered:.1f}s "
         f"({elapsed:.1f}s with the slow one before)"
     )

@@ -292,6 +292,15 @@ class Rig:
         """How many answers the worker `name` has started composing (its log says)."""
         return self.workers[name].text().count("): composing")
 
+    def unfinished_sends(self, name: str) -> set[str]:
+        """Conversations whose answer the worker `name` was sending, by its log, but never
+        marked sent: where a kill lands in the window `bot.teams.answer_jobs` documents (the
+        connector may have delivered the card; the job is redone and the card sent again)."""
+        text = self.workers[name].text()
+        started = set(re.findall(r"\[act-([\w-]+)\] answer job \w+: claimed, sending", text))
+        done = set(re.findall(r"\[act-([\w-]+)\] answer job \w+: sent$", text, re.MULTILINE))
+        return started - done
+
     def holder_of(self, activity_id: str) -> str | None:
         """The worker whose log shows it composing the answer to `activity_id`."""
         pattern = re.compile(rf"activity {re.escape(activity_id)}, delivery \d+\): composing")
