@@ -26,6 +26,7 @@ from pydantic import SecretStr
 
 from bot.clients.demo.corpus import DEFAULT_PROFILE_PATH
 from bot.clients.demo.source import DemoSource
+from bot.clients.encoder import shared_encoder
 from bot.clients.llm.openai_engine import OpenAIConfig, OpenAIEngine
 from bot.clients.offline_engine import OfflineEngine
 from bot.clients.queue.factory import QueueBackend, QueueSettings
@@ -45,6 +46,7 @@ from bot.services.ask import LISTENING_INTENTS, AskService
 from bot.services.costs import CostLedger
 from bot.services.drafting import DraftingService, insights_context
 from bot.services.editorial_store import EditorialStore
+from bot.services.embeddings import PostEmbeddings
 from bot.services.insights import InsightsService
 from bot.services.listening import ListeningService
 from bot.services.maintenance import purge_cleanup_ctx
@@ -179,7 +181,13 @@ def build_answering(settings: Settings, store: Store, clock: Clock) -> Answering
         extend_within=timedelta(hours=settings.listen_extend_hours),
     )
     profiles = ProfileRepository(store, DEFAULT_PROFILE_PATH, clock)
-    insights = InsightsService(listening, profiles, clock, sample_size=settings.listen_sample_size)
+    insights = InsightsService(
+        listening,
+        profiles,
+        clock,
+        sample_size=settings.listen_sample_size,
+        embeddings=PostEmbeddings(shared_encoder(), store),  # themes from meaning, vectors kept
+    )
     demo_profile = profiles.default()
     # The default profile's names serve only when a tenant's own profile cannot be read: each
     # question is understood with its tenant's names (AskService.vocabulary).

@@ -245,6 +245,7 @@ class AskService:
             topic=understanding.topic if understanding.intent is Intent.TOPIC else None,
             period=period,
             tz=tz,
+            lang=understanding.lang,
         )
         figures = figures_of(insights)
         notices = notices_of(insights)

@@ -14,13 +14,16 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.analysis import AnalysedPost, to_sentiment
 from bot.domain.analysis.summary import Analysis, analyse
+from bot.domain.analysis.themes import topic_matches
 from bot.domain.queries import build_queries, term_operator
 from bot.domain.sentiment import TextAnalysis, analyse_texts
 from bot.domain.text import fold_accents
 from bot.domain.watch import WatchProfile
 from bot.ports.clock import Clock
+from bot.ports.embeddings import Vectors
 from bot.ports.language import Period
 from bot.ports.posts import CountBucket, CountSeries, Window
+from bot.services.embeddings import PostEmbeddings
 from bot.services.listening import ListeningResult, ListeningService
 from bot.services.profiles import ProfileRepository
 
@@ -106,12 +109,6 @@ def topic_operator(topic: str) -> str:
     return operators[0] if len(operators) == 1 else "(" + " OR ".join(operators) + ")"
 
 
-def _mentions_topic(text: str, topic: str) -> bool:
-    words = [w for w in fold_accents(topic.lower()).split() if len(w) > 2]
-    folded = fold_accents(text.lower())
-    return any(w in folded for w in words) if words else True
-
-
 class InsightsService:
     def __init__(
         self,
@@ -121,12 +118,14 @@ class InsightsService:
         *,
         sample_size: int = 100,
         sentiment: Callable[[Iterable[str]], list[TextAnalysis]] = analyse_texts,
+        embeddings: PostEmbeddings | None = None,
     ) -> None:
         self._listening = listening
         self._profiles = profiles
         self._clock = clock
         self._sample_size = sample_size
         self._sentiment = sentiment
+        self._embeddings = embeddings
         self._memo: dict[tuple[object, ...], tuple[float, Insights]] = {}
         self._locks: dict[tuple[object, ...], asyncio.Lock] = {}
 
@@ -143,7 +142,11 @@ class InsightsService:
         topic: str | None = None,
         period: Period = Period.TODAY,
         tz: str = "Europe/Paris",
+        lang: str | None = None,
     ) -> Insights:
+        """The insights of one window: one snapshot (counts and sample read together), kept
+        `MEMO_SECONDS`, so that asks within that time quote the same figures. `lang`: the
+        language theme labels are preferably written in."""
         profile = await self._profiles.get(tenant_id)
         now = self._clock.now()
         zone = ZoneInfo(tz)
@@ -160,6 +163,7 @@ class InsightsService:
             tz,
             window.start.replace(second=0),
             queries,
+            lang,
         )
         lock = self._locks.setdefault(memo_key, asyncio.Lock())
         async with lock:  # the same insights asked by many at once are computed once
@@ -170,6 +174,12 @@ class InsightsService:
             result = await self._listening.listen(
                 queries, window, self._sample_size, history=history
             )
+            vectors: Vectors | None = None
+            topic_vector: Vectors | None = None
+            if self._embeddings is not None:  # each post is encoded once, then reused
+                vectors = await self._embeddings.vectors(result.sample)
+                if topic and vectors is not None:
+                    topic_vector = await self._embeddings.encode_text(topic)
             # CPU-bound (sentiment, themes): off the event loop, so other turns stay responsive.
             insights = await asyncio.to_thread(
                 self._analyse,
@@ -183,6 +193,9 @@ class InsightsService:
                 zone,
                 result,
                 profile,
+                vectors,
+                topic_vector,
+                lang,
             )
             self._memo[memo_key] = (loop_now, insights)
             self._forget_old(loop_now)
@@ -224,10 +237,17 @@ class InsightsService:
         zone: ZoneInfo,
         result: ListeningResult,
         profile: WatchProfile,
+        vectors: Vectors | None = None,
+        topic_vector: Vectors | None = None,
+        lang: str | None = None,
     ) -> Insights:
         posts = list(result.sample)
         if topic:
-            posts = [p for p in posts if _mentions_topic(p.text, topic)] or posts
+            # The one matching of themes (`topic_matches`): meaning and words, not words alone.
+            ok = topic_matches([p.text for p in posts], vectors, topic_vector, topic)
+            kept = [i for i, yes in enumerate(ok) if yes] or list(range(len(posts)))
+            posts = [posts[i] for i in kept]
+            vectors = None if vectors is None else vectors[kept]
         tagged = self._sentiment([p.text for p in posts])
         analysed = [
             AnalysedPost(p, t.lang, to_sentiment(t.sentiment))
@@ -238,7 +258,14 @@ class InsightsService:
         # A past period is read as if at its last second: "today" of the analysis is that day.
         as_of = window.end - timedelta(seconds=1) if period is Period.YESTERDAY else window.end
         analysis = analyse(
-            analysed, counts, as_of, zone, sample_partial=result.partial, exclude_terms=exclude
+            analysed,
+            counts,
+            as_of,
+            zone,
+            sample_partial=result.partial,
+            exclude_terms=exclude,
+            vectors=vectors,
+            lang=lang,
         )
         return Insights(
             tenant_id, focus, label, topic, period, window, tz, result, analysis, profile
