@@ -196,6 +196,39 @@ class AskService:
         self._insights = insights
         self._engine = engine
         self._offline = offline
+        # Model-given theme names per insights snapshot and language: asked once, then reused.
+        self._names: dict[tuple[int, str], tuple[Insights, Insights]] = {}
+
+    async def named_themes(self, insights: Insights, lang: str) -> Insights:
+        """With a model configured, the insights with its themes named by the model in `lang`
+        (one batched call per snapshot); otherwise, or on any fault, the key phrases stay."""
+        namer = getattr(self._engine, "name_themes", None)
+        if namer is None or self._engine.offline:
+            return insights
+        key = (id(insights), lang)
+        hit = self._names.get(key)
+        if hit is not None and hit[0] is insights:
+            return hit[1]
+        a = insights.analysis
+        named = [t for t in a.themes.themes if not t.is_other and t.label]
+        if not named:
+            return insights
+        material = [
+            (list(t.keywords), [a.posts[r.index].post.text for r in t.representatives])
+            for t in named
+        ]
+        try:
+            names = await namer(material, lang)
+        except EngineError as exc:
+            logger.warning("themes keep their key phrases (%s)", exc.code)
+            return insights
+        given = {id(t): n for t, n in zip(named, names, strict=False) if n}
+        themes = tuple(replace(t, label=given.get(id(t), t.label)) for t in a.themes.themes)
+        out = replace(insights, analysis=replace(a, themes=replace(a.themes, themes=themes)))
+        if len(self._names) >= 64:
+            self._names.pop(next(iter(self._names)))
+        self._names[key] = (insights, out)
+        return out
 
     async def vocabulary(self, tenant_id: str | None) -> Vocabulary | None:
         """The tenant's names from its watch profile; None (the engines' defaults) when the
@@ -247,6 +280,7 @@ class AskService:
             tz=tz,
             lang=understanding.lang,
         )
+        insights = await self.named_themes(insights, understanding.lang)
         figures = figures_of(insights)
         notices = notices_of(insights)
         posts = sample_posts(insights.analysis)
