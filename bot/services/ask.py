@@ -77,6 +77,10 @@ def figures_of(insights: Insights) -> dict[str, str | int | float]:
         "crisis_level": a.crisis.level.value,
         "crisis_score": round(a.crisis.score, 2),
     }
+    # What each figure counts: volumes are all mentions of the subject (the counts endpoint,
+    # nothing sampled); tone and themes are over the posts read (the sample of the same window).
+    figures["mentions_scope"] = "topic_mentions" if insights.topic else "all_mentions"
+    figures["tone_scope"] = "posts_read"
     period_total = mentions_in_window(insights)
     if period_total is not None:
         figures["total_mentions"] = period_total
@@ -142,7 +146,8 @@ def themes_of(analysis: Analysis) -> list[dict[str, str | int | float]]:
         out.append(
             {
                 "label": theme.label,
-                "size": theme.size,
+                "size": theme.size,  # distinct posts read (copies count once)
+                "posts_read": theme.posts,
                 "share": round(theme.share, 2),
                 "negative_share": round(s.negative / n, 2),
                 "positive_share": round(s.positive / n, 2),

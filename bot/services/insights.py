@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -109,6 +109,18 @@ def topic_operator(topic: str) -> str:
     return operators[0] if len(operators) == 1 else "(" + " OR ".join(operators) + ")"
 
 
+@dataclass(slots=True)
+class _Snapshot:
+    """One read of a window (counts and sample together) and its vectors: every answer about
+    that window within `MEMO_SECONDS` quotes the figures computed from it."""
+
+    at: float
+    result: ListeningResult
+    vectors: Vectors | None
+    topic_vector: Vectors | None
+    by_lang: dict[str | None, Insights] = field(default_factory=dict)
+
+
 class InsightsService:
     def __init__(
         self,
@@ -126,7 +138,7 @@ class InsightsService:
         self._sample_size = sample_size
         self._sentiment = sentiment
         self._embeddings = embeddings
-        self._memo: dict[tuple[object, ...], tuple[float, Insights]] = {}
+        self._memo: dict[tuple[object, ...], _Snapshot] = {}
         self._locks: dict[tuple[object, ...], asyncio.Lock] = {}
 
     @property
@@ -163,23 +175,27 @@ class InsightsService:
             tz,
             window.start.replace(second=0),
             queries,
-            lang,
         )
         lock = self._locks.setdefault(memo_key, asyncio.Lock())
         async with lock:  # the same insights asked by many at once are computed once
             memo = self._memo.get(memo_key)
             loop_now = asyncio.get_running_loop().time()
-            if memo is not None and loop_now - memo[0] < MEMO_SECONDS:
-                return memo[1]
-            result = await self._listening.listen(
-                queries, window, self._sample_size, history=history
-            )
-            vectors: Vectors | None = None
-            topic_vector: Vectors | None = None
-            if self._embeddings is not None:  # each post is encoded once, then reused
-                vectors = await self._embeddings.vectors(result.sample)
-                if topic and vectors is not None:
-                    topic_vector = await self._embeddings.encode_text(topic)
+            if memo is not None and loop_now - memo.at < MEMO_SECONDS:
+                known = memo.by_lang.get(lang)
+                if known is not None:
+                    return known
+                # Same snapshot, labels in another language: the same figures.
+                result, vectors, topic_vector = memo.result, memo.vectors, memo.topic_vector
+            else:
+                result = await self._listening.listen(
+                    queries, window, self._sample_size, history=history
+                )
+                vectors = topic_vector = None
+                if self._embeddings is not None:  # each post is encoded once, then reused
+                    vectors = await self._embeddings.vectors(result.sample)
+                    if topic and vectors is not None:
+                        topic_vector = await self._embeddings.encode_text(topic)
+                memo = _Snapshot(loop_now, result, vectors, topic_vector)
             # CPU-bound (sentiment, themes): off the event loop, so other turns stay responsive.
             insights = await asyncio.to_thread(
                 self._analyse,
@@ -197,7 +213,8 @@ class InsightsService:
                 topic_vector,
                 lang,
             )
-            self._memo[memo_key] = (loop_now, insights)
+            memo.by_lang[lang] = insights
+            self._memo[memo_key] = memo
             self._forget_old(loop_now)
         return insights
 
@@ -272,6 +289,6 @@ class InsightsService:
         )
 
     def _forget_old(self, loop_now: float) -> None:
-        for key in [k for k, (at, _) in self._memo.items() if loop_now - at > MEMO_SECONDS]:
+        for key in [k for k, snap in self._memo.items() if loop_now - snap.at > MEMO_SECONDS]:
             self._memo.pop(key, None)
             self._locks.pop(key, None)

@@ -192,6 +192,8 @@ def _label_terms(
         scored = {
             k: (n / size) * math.log(1.0 + avg / df_all[k]) for k, n in c.items() if n >= min_df
         }
+        if not scored:  # a small theme with no shared phrase: its most distinctive words
+            scored = {k: (n / size) * math.log(1.0 + avg / df_all[k]) for k, n in c.items()}
         ranked = sorted(scored, key=lambda k: (-scored[k], k))
         if lang and ranked:
             # In the answer's language when the theme speaks it: its terms first, if close.
