@@ -30,6 +30,7 @@ class ThemeParams:
     # the keyword bonus) reaches this: any post that names it, or one close in meaning.
     topic_similarity: float = 0.45
     label_min_share: float = 0.05  # a label term is in at least this share of the theme's posts
+    phrase_bonus: float = 0.3  # label score bonus per extra word of a phrase
     representatives: int = 3
     keywords: int = 5
     seed: int = 7
