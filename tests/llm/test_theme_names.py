@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
+from bot.clients.demo.corpus import DEFAULT_PROFILE_PATH
+from bot.clients.demo.source import DemoSource
+from bot.clients.encoder import shared_encoder
 from bot.clients.llm import OpenAIEngine
+from bot.clients.offline_engine import OfflineEngine
+from bot.clients.store import LocalDirStore
 from bot.ports.language import EngineError
+from bot.services.ask import AskService
+from bot.services.costs import CostLedger
+from bot.services.embeddings import PostEmbeddings
+from bot.services.insights import InsightsService
+from bot.services.listening import ListeningService
+from bot.services.profiles import ProfileRepository
+from tests.drafting.conftest import FakeClock
 from tests.support.fake_openai import FakeOpenAI
 
 THEMES = [
@@ -46,3 +59,39 @@ async def test_no_themes_no_call_and_a_fault_is_an_engine_error(
     fake_openai.fail_next("server_error", times=5)
     with pytest.raises(EngineError):
         await engine.name_themes(THEMES, "fr")
+
+
+async def test_an_answer_names_its_themes_once_per_snapshot(
+    engine: OpenAIEngine, fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    store = LocalDirStore(tmp_path)
+    clock = FakeClock()
+    listening = ListeningService(DemoSource(clock), store, CostLedger(store, clock), clock)
+    insights = InsightsService(
+        listening,
+        ProfileRepository(store, DEFAULT_PROFILE_PATH),
+        clock,
+        embeddings=PostEmbeddings(shared_encoder(), store),
+    )
+    ask = AskService(insights, engine, OfflineEngine())
+    snapshot = await insights.compute("t1", lang="en")
+    themes = [t for t in snapshot.analysis.themes.themes if not t.is_other]
+    assert themes
+    fake_openai.responder = lambda req: {
+        "names": [{"id": i, "name": f"Subject {chr(65 + i)}"} for i in range(len(themes))]
+    }
+    named = await ask.named_themes(snapshot, "en")
+    again = await ask.named_themes(snapshot, "en")
+    assert again is named and len(fake_openai.requests) == 1
+    labels = [t.label for t in named.analysis.themes.themes if not t.is_other]
+    assert labels == [f"Subject {chr(65 + i)}" for i in range(len(themes))]
+    # Same posts, same figures: only the names changed.
+    assert [t.members for t in named.analysis.themes.themes] == [
+        t.members for t in snapshot.analysis.themes.themes
+    ]
+    # A model fault keeps the key phrases.
+    fake_openai.fail_next("server_error", times=5)
+    kept = await ask.named_themes(snapshot, "fr")
+    assert [t.label for t in kept.analysis.themes.themes] == [
+        t.label for t in snapshot.analysis.themes.themes
+    ]
