@@ -60,7 +60,8 @@ class Theme:
     representatives: tuple[ThemePost, ...]
     members: tuple[int, ...]  # indices in the input, copies included
     is_other: bool = False
-    # The theme's centre in the vector space of the analysis (L2-normalised); () for "other".
+    # The theme's centre in the space the themes were found in (sentence vectors less their
+    # mean over the sample, L2-normalised); () for "other".
     centre: tuple[float, ...] = field(default=(), repr=False, compare=False)
 
 
@@ -436,12 +437,12 @@ def find_themes(
     centres = np.zeros((0, x.shape[1]))
     if m >= 2 * min_size and np.any(x):
         first = _merge(x, _choose_k(x, p, min_size)[0], p.merge_similarity)
-        first, _ = _assign(x, first, p, min_size, terms.per_unit, None)
-        if first.max() >= 0:
-            clusters = [np.flatnonzero(first == c).tolist() for c in range(int(first.max()) + 1)]
+        labels, centres = _assign(x, first, p, min_size, terms.per_unit, None)
+        if p.match_keywords > 0 and labels.max() >= 0:  # the key phrases count too
+            clusters = [np.flatnonzero(labels == c).tolist() for c in range(len(centres))]
             keys = _label_terms(terms, clusters, p, None)
             top = [ks[: p.match_keywords] for ks in keys]
-            labels, centres = _assign(x, first, p, min_size, terms.per_unit, top)
+            labels, centres = _assign(x, labels, p, min_size, terms.per_unit, top)
     clusters = [np.flatnonzero(labels == c).tolist() for c in range(len(centres))]
     phrases = _label_terms(terms, clusters, p, lang) if clusters else []
     return _build(posts, groups, x, labels, centres, clusters, phrases, terms, p, n, vectors)
