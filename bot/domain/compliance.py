@@ -226,10 +226,23 @@ class _Entity:
     end: int
 
 
+_SCHEME_URL_RE = re.compile(r"(?i)\b(?:https?|ftp)://[^\s<>\"']+")
+_URL_TRAILING = ".,;:!?…»)\"'"
+
+
 def _urls(nfc: str) -> list[_Entity]:
-    return [
+    """X's links, and any text with an explicit scheme (`http://evil.example/x`): X may not
+    make a link of an unknown top-level domain, but the line's link rules still apply to it."""
+    found = [
         _Entity(u["url"], u["indices"][0], u["indices"][1]) for u in extract_urls_with_indices(nfc)
     ]
+    for m in _SCHEME_URL_RE.finditer(nfc):
+        text = m.group(0).rstrip(_URL_TRAILING)
+        start, end = m.start(), m.start() + len(text)
+        if "://" in text and text.split("://", 1)[1] and _outside(found, start, end):
+            found.append(_Entity(text, start, end))
+    found.sort(key=lambda e: e.start)
+    return found
 
 
 def _outside(spans: Iterable[_Entity], start: int, end: int) -> bool:
