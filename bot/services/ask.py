@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.domain.analysis.summary import Analysis
+from bot.domain.analysis.summary import Analysis, DataFlag
 from bot.ports.language import (
     AnswerDraft,
     AnswerRequest,
@@ -67,6 +67,24 @@ def focus_of(understanding: Understanding) -> Focus:
     return Focus.COMPANY
 
 
+UNKNOWN_LEVEL = "unknown"
+_LEVEL_NEEDS = frozenset({DataFlag.NO_COUNTS, DataFlag.COUNTS_PARTIAL})
+
+
+def alert_level(insights: Insights) -> str:
+    """The crisis level, or "unknown" when the data to tell is missing: a calm reading of
+    counts that X did not give (rate limit, counts unavailable) must not reassure anyone. A
+    raised level found on partial data stands: it is a signal."""
+    level = insights.analysis.crisis.level.value
+    if level != "calm":
+        return level
+    if _LEVEL_NEEDS & set(insights.analysis.flags) or "rate_limited" in (
+        insights.listening.reasons
+    ):
+        return UNKNOWN_LEVEL
+    return level
+
+
 def figures_of(insights: Insights) -> dict[str, str | int | float]:
     """Every number an answer may state, computed by the analysis (absent when unknown)."""
     a = insights.analysis
@@ -74,7 +92,7 @@ def figures_of(insights: Insights) -> dict[str, str | int | float]:
         "sample_size": a.sample_size,
         "distinct_posts": a.distinct_posts,
         "posts_read": insights.listening.cost.posts_read,
-        "crisis_level": a.crisis.level.value,
+        "crisis_level": alert_level(insights),
         "crisis_score": round(a.crisis.score, 2),
     }
     period_total = mentions_in_window(insights)

@@ -9,7 +9,7 @@ from bot.domain.analysis.summary import DataFlag
 from bot.i18n import t
 from bot.ports.language import Period
 from bot.ports.posts import Post
-from bot.services.ask import Answer, mentions_in_window
+from bot.services.ask import Answer, alert_level, mentions_in_window
 from bot.teams.cards import Card, adaptive_card, text_block
 
 MAX_THEMES = 3
@@ -73,7 +73,7 @@ def _facts(answer: Answer, lang: str) -> dict[str, Any]:
     facts.append(
         {
             "title": t(lang, "answer.facts.alert"),
-            "value": t(lang, f"answer.facts.levels.{a.crisis.level.value}"),
+            "value": t(lang, f"answer.facts.levels.{alert_level(answer.insights)}"),
         }
     )
     return {"type": "FactSet", "facts": facts}
