@@ -8,6 +8,9 @@
 - Time: one overall deadline per call (`timeout_s`, at most 30 s: Teams will not wait longer),
   and at most `max_retries` quick retries on a 5xx or a dropped connection, within that deadline.
   Rate limits are not retried: the executive gets the offline answer now rather than a late one.
+- Size: `max_completion_tokens` is sent on every call, and a response body over
+  `max_response_bytes` (or compressed) is refused before it is parsed (`transport.py`):
+  `EngineError("response_too_large")`, and the services fall back to the offline engine.
 - Tokens: the request is estimated before the call and the posts sample is budgeted so that the
   whole request stays under `max_input_tokens`; the usage reported by the model is logged with
   the prompt id.
@@ -34,6 +37,7 @@ from bot.clients.llm.sanitize import (
     clean_output,
     unsupported_numbers,
 )
+from bot.clients.llm.transport import DEFAULT_MAX_RESPONSE_BYTES, SizeCappedTransport
 from bot.domain.tokens import budget_sample, clean_text, estimate_messages, theme_names
 from bot.ports.language import (
     AnswerDraft,
@@ -82,6 +86,7 @@ class OpenAIConfig:
     max_input_tokens: int = 4000
     max_output_tokens: int = 800
     temperature: float | None = 0.2
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # a bigger body is never parsed
 
     def __post_init__(self) -> None:
         if not 0 < self.timeout_s <= 30:
@@ -92,6 +97,10 @@ class OpenAIConfig:
             raise ValueError("azure_endpoint needs azure_deployment")
         if self.max_input_tokens < 1000:
             raise ValueError("max_input_tokens must be at least 1000")
+        if not 0 < self.max_output_tokens <= 16_000:
+            raise ValueError("max_output_tokens must be in (0, 16000]")
+        if self.max_response_bytes < 1024:
+            raise ValueError("max_response_bytes must be at least 1024")
 
     @property
     def is_azure(self) -> bool:
@@ -167,7 +176,15 @@ class OpenAIEngine:
 
     def _build_client(self, token_provider: TokenProvider | None) -> openai.AsyncOpenAI:
         cfg = self._config
-        common: dict[str, Any] = {"timeout": cfg.timeout_s, "max_retries": 0}
+        # Every response body goes through a size cap before the client parses it.
+        http_client = openai.DefaultAsyncHttpxClient(
+            transport=SizeCappedTransport(cfg.max_response_bytes), timeout=cfg.timeout_s
+        )
+        common: dict[str, Any] = {
+            "timeout": cfg.timeout_s,
+            "max_retries": 0,
+            "http_client": http_client,
+        }
         if cfg.is_azure:
             if cfg.api_key is None and token_provider is None:
                 from azure.identity.aio import DefaultAzureCredential, get_bearer_token_provider
