@@ -9,7 +9,7 @@ from bot.domain.analysis.summary import DataFlag
 from bot.i18n import t
 from bot.ports.language import Period
 from bot.ports.posts import Post
-from bot.services.ask import Answer, alert_level, mentions_in_window
+from bot.services.ask import MODEL_REPLACED, Answer, alert_level, mentions_in_window
 from bot.teams.cards import Card, adaptive_card, text_block
 
 MAX_THEMES = 3
@@ -187,6 +187,8 @@ def _notices(answer: Answer, lang: str) -> list[str]:
         notes.append(t(lang, "answer.notices.no_posts"))
     if DataFlag.NO_COUNTS in flags:
         notes.append(t(lang, "answer.notices.no_counts"))
+    if MODEL_REPLACED in answer.notices:
+        notes.append(t(lang, "answer.notices.model_replaced"))
     fallback = next((n for n in answer.notices if n.startswith("engine.")), None)
     if fallback:
         notes.append(t(lang, "answer.notices.engine_fallback", code=fallback.split(".", 1)[1]))
@@ -195,16 +197,22 @@ def _notices(answer: Answer, lang: str) -> list[str]:
     return notes
 
 
+def _attributed(answer: Answer, part: str, text: str, lang: str) -> str:
+    """A statement that comes from posts, not from the figures, says so."""
+    return t(lang, "answer.from_posts", text=text) if part in answer.from_posts else text
+
+
 def answer_card(answer: Answer, lang: str, *, show_cost: bool, context_id: str) -> Card:
     draft = answer.draft
     body: list[dict[str, Any]] = [
         text_block(draft.headline, size="Large", weight="Bolder"),
-        text_block(draft.summary),
+        text_block(_attributed(answer, "summary", draft.summary, lang)),
         _facts(answer, lang),
         *_charts(answer, lang),
     ]
     if draft.points:
-        body.append(text_block("\n".join(f"- {p}" for p in draft.points)))
+        points = [_attributed(answer, f"point:{i}", p, lang) for i, p in enumerate(draft.points)]
+        body.append(text_block("\n".join(f"- {p}" for p in points)))
     body += _themes(answer, lang)
     body += _voices(answer, lang)
     if draft.next_steps:
