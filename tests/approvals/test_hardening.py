@@ -204,6 +204,8 @@ async def test_retry_after_is_honoured_when_x_sends_no_reset(
         approvals, publishing = make_services(
             LocalDirStore(tmp_path), clock, publisher=source, enabled=True
         )
+        # Without Retry-After the wait would be the 60 s default, over this bound: postponed.
+        publishing.rate_limit_max_wait_s = 5.0
         draft = await approved(approvals)
         fake_x.fail(
             "/2/tweets", 429, times=1, headers={"x-rate-limit-reset": "", "retry-after": "1"}
@@ -258,4 +260,20 @@ async def test_a_rate_limit_past_the_approval_validity_fails_with_the_reason(
         result = await publishing.publish(TENANT, draft.id)
     assert result.draft is not None and result.draft.state is DraftState.FAILED
     assert result.draft.failure == "rate_limited"
+    assert fake_x.created == []
+
+
+async def test_a_429_without_any_reset_waits_the_bounded_default(
+    tmp_path: Path, clock: FakeClock, fake_x: FakeXServer
+) -> None:
+    async with x_source(fake_x) as source:
+        approvals, publishing = make_services(
+            LocalDirStore(tmp_path), clock, publisher=source, enabled=True
+        )
+        publishing.rate_limit_max_wait_s = 5.0  # the 60 s default is longer: postponed
+        draft = await approved(approvals)
+        fake_x.fail("/2/tweets", 429, times=1, headers={"x-rate-limit-reset": ""})
+        result = await publishing.publish(TENANT, draft.id)
+    assert result.draft is not None and result.draft.state is DraftState.APPROVED
+    assert result.draft.not_before == clock.now() + timedelta(seconds=60)
     assert fake_x.created == []
