@@ -237,8 +237,9 @@ class _Grounding:
         )
 
     def verdict(self, text: str, *, headline: bool = False) -> str:
-        """ "ok"; "posts" (a claim the posts make too); "bad" (an invented figure, a claim the
-        posts do not make, an instruction; in a headline, any claim)."""
+        """The verdict on `text`: "ok"; "posts" (a claim the posts make too); "bad" (an
+        invented figure, a claim the posts do not make, an instruction; in a headline, any
+        claim)."""
         if unsupported_numbers(text, self._numbers):
             return "bad"
         hits = find_claims(text)
