@@ -93,6 +93,15 @@ def code_fence(body: str) -> str:
     return "`" * max(3, longest + 1)
 
 
+_MARKDOWN_RE = re.compile(r"([\\`*_\[\]()<>#|~!])")
+
+
+def markdown_literal(text: str) -> str:
+    """`text` shown as written in a Markdown message (a display name or a reason cannot add a
+    link, a heading or a code block): special characters escaped, line breaks folded."""
+    return _MARKDOWN_RE.sub(r"\\\1", " ".join(text.split()))
+
+
 def _tenant_of(activity: Activity) -> str | None:
     tenant = getattr(activity.conversation, "tenant_id", None) if activity.conversation else None
     if not tenant and isinstance(activity.channel_data, dict):
@@ -481,10 +490,10 @@ class ApprovalsTeams:
                     "approvals.commands.history_line",
                     at=when(e.at),
                     action=action,
-                    name=e.actor.name or e.actor.id,
+                    name=markdown_literal(e.actor.name or e.actor.id),
                     draft=e.draft_id[:8],
                     version=e.version,
-                    reason=f"— {e.reason}" if e.reason else "",
+                    reason=f"— {markdown_literal(e.reason)}" if e.reason else "",
                 ).strip()
             )
         return "\n".join(lines)

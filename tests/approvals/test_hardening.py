@@ -13,7 +13,7 @@ from bot.devtools.connector import message_text
 from bot.domain.drafts import Draft, DraftState, Person
 from bot.domain.editorial import EditorialLine
 from bot.services.approvals import KIND, SCHEMA, ApprovalService, Outcome, draft_key
-from bot.teams.approvals import code_fence
+from bot.teams.approvals import code_fence, markdown_literal
 from tests.approvals.conftest import ALICE, BOB, TENANT, FakeClock, make_services, x_source
 from tests.approvals.teams_support import card_texts, invoke, wire
 from tests.approvals.test_teams_approvals import COMMS, TEXT, setup_channel, submit_and_get_card
@@ -277,3 +277,30 @@ async def test_a_429_without_any_reset_waits_the_bounded_default(
     assert result.draft is not None and result.draft.state is DraftState.APPROVED
     assert result.draft.not_before == clock.now() + timedelta(seconds=60)
     assert fake_x.created == []
+
+
+async def test_a_display_name_cannot_add_markdown_to_the_decisions_history(demo: Pulse) -> None:
+    w = wire(demo)
+    url = demo.connector.url
+    await setup_channel(w)
+    draft, _ = await submit_and_get_card(w)
+    click = invoke(url, "bob", "draft.approve", {"draft_id": draft.id, "version": 1})
+    click["from"]["name"] = "Bob\n# Approved by the CEO [click](https://evil.example)"
+    await demo.post(click)
+    before = len(demo.connector.messages(COMMS))
+    await demo.post(
+        message(
+            "decisions",
+            service_url=url,
+            user_id="carol",
+            conversation_id=COMMS,
+            conversation_type="channel",
+        )
+    )
+    text = message_text((await demo.connector.wait_messages(before + 1, COMMS))[-1])
+    assert r"Bob \# Approved by the CEO \[click\]\(https://evil.example\)" in text
+    assert "\n#" not in text and "](" not in text
+
+
+def test_markdown_literal_escapes_and_folds() -> None:
+    assert markdown_literal("a ``` b\n# c") == r"a \`\`\` b \# c"
