@@ -142,6 +142,8 @@ def approval_card(
     if names and draft.state is DraftState.PENDING:
         body.append(text_block(t(lang, "approvals.card.approvals_so_far", names=", ".join(names))))
     body.append(text_block(_decision_line(lang, draft), weight="Bolder", spacing="Medium"))
+    if draft.state is DraftState.APPROVED and draft.not_before is not None:
+        body.append(text_block(t(lang, "approvals.card.postponed", when=when(draft.not_before))))
 
     actions: list[dict[str, Any]] = []
     if draft.state is DraftState.READY:

@@ -13,6 +13,7 @@ from bot.devtools.connector import message_text
 from bot.domain.drafts import Draft, DraftState, Person
 from bot.domain.editorial import EditorialLine
 from bot.services.approvals import KIND, SCHEMA, ApprovalService, Outcome, draft_key
+from bot.teams.approval_cards import approval_card
 from bot.teams.approvals import code_fence, markdown_literal
 from tests.approvals.conftest import ALICE, BOB, TENANT, FakeClock, make_services, x_source
 from tests.approvals.teams_support import card_texts, invoke, wire
@@ -228,6 +229,8 @@ async def test_a_long_rate_limit_postpones_within_the_approval_and_posts_later(
         assert result.draft is not None and result.draft.state is DraftState.APPROVED
         assert result.draft.not_before is not None and result.draft.failure is None
         assert result.draft.version == 1 and result.draft.approved_by() == {BOB.id}
+        card = card_texts(approval_card(result.draft, "fr"))
+        assert "Limite de débit de X : nouvelle publication à partir du" in card
         # Not yet: the job leaves it alone until X's reset.
         assert await publishing.publish_due() == []
         assert not (await publishing.publish(TENANT, draft.id)).published
