@@ -21,6 +21,7 @@ BENCHES = [
     ("Approvals (issue 8)", ["bench/bench_approvals.py"]),
     ("Briefings (issue 9)", ["bench/bench_briefing.py"]),
     ("Workers (issue 11)", ["bench/bench_workers.py"]),
+    ("Signing keys with a hanging issuer (issue 22)", ["bench/bench_signing_keys.py"]),
 ]
 
 
