@@ -28,6 +28,8 @@ import os
 import re
 import socket
 import uuid
+import weakref
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -171,18 +173,19 @@ class Claim:
     response: tuple[int, Any] | None = None
 
 
-_THIS_RUN = uuid.uuid4().hex  # this process (a later process may get the same pid)
-# Turns running in this process, by (store, marker key): a re-delivery waits on them directly.
-_IN_FLIGHT: dict[tuple[int, str], asyncio.Future[tuple[int, Any] | None]] = {}
+# Deduplicators alive in this process (each has its own run id; a later process may get the
+# same pid, but never one of these).
+_LIVE_RUNS: weakref.WeakValueDictionary[str, ActivityDeduplicator] = weakref.WeakValueDictionary()
+_FINISHED_MAX = 2048
 
 
 @dataclass
 class ClaimOwner:
-    """Who runs a claimed turn: a process of a machine."""
+    """Who runs a claimed turn: a deduplicator in a process of a machine."""
 
     host: str = field(default_factory=socket.gethostname)
     pid: int = field(default_factory=os.getpid)
-    run: str = _THIS_RUN
+    run: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def to_json(self) -> dict[str, Any]:
         return {"host": self.host, "pid": self.pid, "run": self.run}
@@ -199,22 +202,34 @@ def _pid_alive(pid: int) -> bool:
 
 
 class _LocalTurns:
-    """This process's running turns on one store (shared by every deduplicator on it)."""
+    """The turns a deduplicator runs now (a re-delivery waits on them directly) and the last ones
+    it finished, with their responses (they answer re-deliveries even when the "done" marker
+    could not be written)."""
 
-    def __init__(self, store_id: int) -> None:
-        self._store_id = store_id
+    def __init__(self) -> None:
+        self._running: dict[str, asyncio.Future[tuple[int, Any] | None]] = {}
+        self._finished: OrderedDict[str, tuple[int, Any]] = OrderedDict()
 
     def get(self, key: str) -> asyncio.Future[tuple[int, Any] | None] | None:
-        return _IN_FLIGHT.get((self._store_id, key))
+        return self._running.get(key)
 
     def __contains__(self, key: str) -> bool:
-        return (self._store_id, key) in _IN_FLIGHT
+        return key in self._running
 
     def __setitem__(self, key: str, future: asyncio.Future[tuple[int, Any] | None]) -> None:
-        _IN_FLIGHT[(self._store_id, key)] = future
+        self._running[key] = future
 
     def pop(self, key: str, default: None = None) -> asyncio.Future[tuple[int, Any] | None] | None:
-        return _IN_FLIGHT.pop((self._store_id, key), default)
+        return self._running.pop(key, default)
+
+    def finished(self, key: str, outcome: tuple[int, Any]) -> None:
+        self._finished[key] = outcome
+        self._finished.move_to_end(key)
+        while len(self._finished) > _FINISHED_MAX:
+            self._finished.popitem(last=False)
+
+    def outcome(self, key: str) -> tuple[int, Any] | None:
+        return self._finished.get(key)
 
 
 class ActivityDeduplicator:
@@ -238,7 +253,8 @@ class ActivityDeduplicator:
         self.lease_s = lease_s
         self.wait_s = wait_s  # how long a re-delivery waits for a running turn's outcome
         self._owner = owner or ClaimOwner()
-        self._local = _LocalTurns(id(store))
+        self._local = _LocalTurns()
+        _LIVE_RUNS[self._owner.run] = self
 
     @staticmethod
     def key(activity: Activity) -> str:
@@ -259,8 +275,11 @@ class ActivityDeduplicator:
         if owner.get("host") == me.host:
             if owner.get("run") == me.run:
                 return key not in self._local  # ours, but no turn of ours is running it
-            pid = owner.get("pid")
-            if isinstance(pid, int) and (pid == me.pid or not _pid_alive(pid)):
+            if owner.get("run") in _LIVE_RUNS:
+                pass  # another deduplicator of this process: alive, the lease decides
+            elif isinstance(owner.get("pid"), int) and (
+                owner["pid"] == me.pid or not _pid_alive(owner["pid"])
+            ):
                 return True  # a dead process of this machine (or our pid, reused after it)
         try:
             renewed = datetime.fromisoformat(str(data.get("renewed_at")))
@@ -289,6 +308,9 @@ class ActivityDeduplicator:
             future = self._local.get(key)
             if future is not None and not future.done():
                 return Claim(Verdict.RUNNING, key)
+            finished_here = self._local.outcome(key)
+            if finished_here is not None:
+                return Claim(Verdict.DONE, key, response=finished_here)
             self._local[key] = asyncio.get_running_loop().create_future()
             try:
                 etag = await self._store.write(key, self._running_record(), if_none_match=True)
@@ -372,6 +394,7 @@ class ActivityDeduplicator:
                     await self._store.write(claim.key, done, if_match=current.etag)
         except (StorageError, TypeError, ValueError):
             logger.warning("could not record that an activity was handled")
+        self._local.finished(claim.key, (status, body))
         self._settle(claim.key, (status, body))
 
     async def release(self, claim: Claim) -> None:
@@ -387,15 +410,17 @@ class ActivityDeduplicator:
         if future is not None and not future.done():
             future.set_result(outcome)
 
-    async def pause(self, key: str, timeout_s: float) -> None:
-        """Until the turn running `key` in this process settles, or `timeout_s` (another
-        process's turn: just sleep, the caller claims again to see where it stands)."""
+    async def pause(self, key: str, timeout_s: float) -> tuple[int, Any] | None:
+        """Until the turn running `key` in this process settles (its response, if it finished),
+        or `timeout_s` (another process's turn: just sleep, the caller claims again to see
+        where it stands)."""
         future = self._local.get(key)
         if future is not None and not future.done():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(future), timeout_s)
+                return await asyncio.wait_for(asyncio.shield(future), timeout_s)
         else:
             await asyncio.sleep(timeout_s)
+        return None
 
 
 class MessagesEndpoint:
@@ -541,5 +566,10 @@ class MessagesEndpoint:
                         {"error": "still processing"}, status=503, headers={"Retry-After": "1"}
                     )
                 return None, web.Response(status=200)
-            await self._dedupe.pause(claim.key, min(pause, remaining))
+            outcome = await self._dedupe.pause(claim.key, min(pause, remaining))
+            if outcome is not None:  # the same turn, run here, just finished
+                status, body = outcome
+                if is_invoke:
+                    return None, web.json_response(body, status=status)
+                return None, web.Response(status=200)
             pause = min(pause * 2, 0.5)

@@ -5,6 +5,7 @@ change at midnight."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -23,6 +24,7 @@ from botbuilder.schema import Activity
 from bot.clients.store.local import LocalDirStore
 from bot.devtools.connector import LocalConnector
 from bot.ports.clock import SystemClock
+from bot.ports.store import StorageUnavailable
 from bot.teams.actions import ActionResult, Actor
 from bot.teams.endpoint import ActivityDeduplicator, ClaimOwner, Verdict
 from tests.support.teams import card_action, message
@@ -71,6 +73,14 @@ async def test_a_claim_renewed_by_a_live_instance_is_left_to_it(tmp_path: Path) 
     assert (await here.claim(_activity())).verdict is Verdict.RUNNING
 
 
+async def test_a_turn_of_another_app_in_this_process_is_left_to_it(tmp_path: Path) -> None:
+    clock = Clock(datetime(2026, 12, 7, 10, tzinfo=UTC))
+    one = ActivityDeduplicator(LocalDirStore(tmp_path), clock)
+    two = ActivityDeduplicator(LocalDirStore(tmp_path), clock)
+    assert (await one.claim(_activity())).verdict is Verdict.RUN
+    assert (await two.claim(_activity())).verdict is Verdict.RUNNING
+
+
 async def test_a_claim_not_renewed_within_the_lease_is_taken_over(tmp_path: Path) -> None:
     clock = Clock(datetime(2026, 12, 7, 10, tzinfo=UTC))
     elsewhere = ActivityDeduplicator(
@@ -113,6 +123,8 @@ async def test_a_claim_of_a_dead_process_on_this_machine_is_taken_over_at_once(
         LocalDirStore(tmp_path), clock, owner=ClaimOwner(pid=dead.pid, run="an-earlier-process")
     )
     assert (await ghost.claim(_activity())).verdict is Verdict.RUN
+    del ghost  # gone with its process
+    gc.collect()
     here = ActivityDeduplicator(LocalDirStore(tmp_path), clock)
     assert (await here.claim(_activity())).verdict is Verdict.RUN
 
@@ -122,6 +134,37 @@ async def test_a_failed_turn_releases_its_claim(tmp_path: Path) -> None:
     claim = await dedupe.claim(_activity())
     await dedupe.release(claim)
     assert (await dedupe.claim(_activity())).verdict is Verdict.RUN
+
+
+class DoneNotStored:
+    """A store whose writes of finished turns fail (storage outage at the worst moment)."""
+
+    def __init__(self, inner: LocalDirStore) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def write(self, key: str, value: dict[str, Any], **kw: Any) -> str:
+        if value.get("data", {}).get("state") == "done":
+            raise StorageUnavailable("down")
+        return await self.inner.write(key, value, **kw)
+
+
+async def test_a_waiting_redelivery_gets_the_response_even_if_it_could_not_be_stored(
+    tmp_path: Path,
+) -> None:
+    dedupe = ActivityDeduplicator(DoneNotStored(LocalDirStore(tmp_path)), SystemClock())  # type: ignore[arg-type]
+    claim = await dedupe.claim(_activity())
+    again = await dedupe.claim(_activity())
+    assert again.verdict is Verdict.RUNNING
+    waiting = asyncio.create_task(dedupe.pause(again.key, 10))
+    await asyncio.sleep(0)  # the re-delivery is waiting
+    await dedupe.finish(claim, 200, {"ok": 1})
+    assert await waiting == (200, {"ok": 1})
+    # and one that comes later is answered from this process's memory, not run again
+    later = await dedupe.claim(_activity())
+    assert later.verdict is Verdict.DONE and later.response == (200, {"ok": 1})
 
 
 # -- concurrent re-deliveries of an invoke ------------------------------------------------------
