@@ -32,7 +32,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -285,6 +285,8 @@ class ActivityDeduplicator:
             renewed = datetime.fromisoformat(str(data.get("renewed_at")))
         except ValueError:
             return True
+        if renewed.tzinfo is None:
+            renewed = renewed.replace(tzinfo=UTC)
         return self._clock.now() - renewed > timedelta(seconds=self.lease_s)
 
     @staticmethod
