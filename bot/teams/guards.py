@@ -14,6 +14,7 @@ accepted: every parser lower-cases it to the same host.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable
@@ -92,6 +93,11 @@ def service_url_allowed(service_url: str | None, allowed_hosts: Iterable[str]) -
     connectors, any port)."""
     if not service_url or not isinstance(service_url, str) or len(service_url) > 2048:
         return False
+    return _allowed(service_url, tuple(allowed_hosts))
+
+
+@functools.lru_cache(maxsize=512)  # a few service URLs recur on every turn; parsing is ~0.4 ms
+def _allowed(service_url: str, allowed_hosts: tuple[str, ...]) -> bool:
     if not _SAFE_URL.fullmatch(service_url):
         return False
     try:
