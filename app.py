@@ -76,6 +76,8 @@ logger = logging.getLogger("pulse.app")
 
 STORE_KEY = web.AppKey("store", Store)
 SETTINGS_KEY = web.AppKey("settings", Settings)
+AUTH_KEY = web.AppKey("authentication", PulseAuthentication)
+READYZ_KEYS_WAIT_S = 2.0  # /readyz waits this long at most for the channel's signing keys
 
 
 @dataclass
@@ -471,6 +473,7 @@ def create_app(
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=middlewares)
     app[SETTINGS_KEY] = settings
     app[STORE_KEY] = store
+    app[AUTH_KEY] = auth
     app[COMPONENTS_KEY] = Components(
         settings,
         store,
@@ -540,6 +543,16 @@ async def readyz(request: web.Request) -> web.Response:
     except (StorageError, TimeoutError) as exc:
         reason = "unavailable" if isinstance(exc, StorageUnavailable | TimeoutError) else "error"
         return web.json_response({"status": "not ready", "storage": reason}, status=503)
+    auth = request.app.get(AUTH_KEY)
+    keys = auth.signing_keys if auth is not None else None
+    if keys is not None:
+        # Production: not ready while the channel's token-signing keys cannot be had at all
+        # (stale ones are still served while a refresh is tried).
+        keys_status = await keys.status(wait_s=READYZ_KEYS_WAIT_S)
+        body = {"storage": "ok", "signing_keys": keys_status}
+        if keys_status == "unavailable":
+            return web.json_response({"status": "not ready", **body}, status=503)
+        return web.json_response({"status": "ready", **body})
     return web.json_response({"status": "ready", "storage": "ok"})
 
 

@@ -22,6 +22,7 @@ BENCHES = [
     ("Briefings (issue 9)", ["bench/bench_briefing.py"]),
     ("Workers (issue 11)", ["bench/bench_workers.py"]),
     ("Content and publishing hardening (issue 22)", ["bench/bench_hardening.py"]),
+    ("Signing keys with a hanging issuer (issue 22)", ["bench/bench_signing_keys.py"]),
 ]
 
 
