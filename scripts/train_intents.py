@@ -14,7 +14,7 @@ log-loss of the out-of-fold probabilities) and the confidence threshold below wh
 instead of answering. The held-out files under tests/ are never read here.
 Deterministic: fixed seeds, sorted inputs, a deterministic solver.
 
-    .venv/bin/python scripts/train_intents.py [--out PATH] [--quick]
+    .venv/bin/python scripts/train_intents.py [--out PATH] [--c C]
 """
 
 from __future__ import annotations
@@ -175,7 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=MODEL_FILE)
     parser.add_argument("--content", type=Path, default=CONTENT)
-    parser.add_argument("--quick", action="store_true", help="skip the cross-validation (C=8)")
+    parser.add_argument(
+        "--c", type=float, default=None, help="skip the cross-validation and fit with this C"
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
 
@@ -195,8 +197,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     x = shared_encoder().encode(texts).astype(np.float64)
     print(f"{len(phrasings)} phrasings, {len(texts)} texts, {len(labels)} labels", flush=True)
 
-    c, temperature, threshold = 8.0, 1.0, 0.45
-    if not args.quick:
+    c, temperature, threshold = args.c or 8.0, 1.0, 0.45
+    if args.c is None:
         g = np.array(groups)
         best = (-1.0, c)
         oof_by_c = {}

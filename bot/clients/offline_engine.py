@@ -59,6 +59,7 @@ a generic caveat. They are rendered as the last points.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -566,7 +567,8 @@ class OfflineEngine:
         previous: Understanding | None,
         vocabulary: Vocabulary | None = None,
     ) -> Understanding:
-        return self.understand_sync(text, lang, previous, vocabulary)
+        # A few milliseconds of NumPy (the sentence encoder): off the event loop.
+        return await asyncio.to_thread(self.understand_sync, text, lang, previous, vocabulary)
 
     def understand_sync(
         self,

@@ -119,7 +119,7 @@ class _UnderstandingOut(BaseModel):
     date: str | None = None
     daypart: Literal["morning", "afternoon", "evening", "night"] | None = None
     reason: Literal["out_of_scope", "smalltalk", "injection", "unclear"] | None = None
-    alternatives: list[Intent] = []  # noqa: RUF012 (pydantic copies defaults)
+    alternatives: list[Intent] = []
 
 
 class _AnswerOut(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Final
 
@@ -25,6 +25,7 @@ LEXICON_FILE: Final = (
 _WORD_RE: Final = re.compile(r"[a-z0-9]+")
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
     """Lower case, no accents, words separated by single spaces."""
     return " ".join(_WORD_RE.findall(fold_accents(text).lower()))

@@ -191,6 +191,18 @@ def _follow_up(
     return out
 
 
+def _readings(label: str, pred: Prediction) -> tuple[Intent, ...]:
+    """The likeliest readings of an unclear message, best first (two at least)."""
+    first = {"revise": (Intent.DRAFT,), "follow_up": (Intent.PULSE,)}.get(label, ())
+    found = list(dict.fromkeys([*first, *pred.intents()]))
+    for fallback in (Intent.PULSE, Intent.HELP):
+        if len(found) >= 2:
+            break
+        if fallback not in found:
+            found.append(fallback)
+    return tuple(found[:3])
+
+
 def _iso(found: FoundPeriod | None) -> str | None:
     return found.day.isoformat() if found is not None and found.day is not None else None
 
@@ -272,7 +284,7 @@ def understand(
             lang,
             confidence=confidence,
             reason="unclear",
-            alternatives=pred.intents()[:3],
+            alternatives=_readings(label, pred),
         )
     return _with_slots(Intent(label), confidence, t, lex, lang, found, names, ref, model, vocab)
 
