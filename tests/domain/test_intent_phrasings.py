@@ -123,6 +123,21 @@ def test_fillers_cover_every_placeholder_with_invented_values() -> None:
         assert len(fillers["topic"][lang]) >= 3, lang
     names = [fold(v) for name in ("company", "competitor") for v in fillers[name]]
     assert len(names) == len(set(names)), "a company is also a competitor"
+    # Phrasings write "du {product}" and "de {topic}": fillers must read well there.
+    assert not [v for v in fillers["product"] if re.match(r"(?i)(the|le|la|les|l')\b", v)]
+    assert not [v for v in fillers["topic"]["fr"] if re.match(r"(?i)(le|les)\b", v)]
+
+
+def test_phrasings_do_not_put_an_article_before_topic(
+    corpus: dict[str, dict[str, list[str]]],
+) -> None:
+    for label, langs in corpus.items():
+        for items in langs.values():
+            for item in items:
+                assert not re.search(r"(?i)\b(the|le|la|les|du|des|au|aux) \{topic\}", item), (
+                    label,
+                    item,
+                )
 
 
 def test_no_demo_tenant_name_anywhere_in_the_training_data() -> None:
