@@ -5,8 +5,9 @@ English lists; see content/intents/README.md). Placeholders ``{company}``, ``{co
 ``{product}`` and ``{topic}`` are filled twice: once with the generic words the reader puts in
 place of a tenant's names at run time ("our company", « le concurrent »…), once with an invented
 name from ``_fillers.yaml``, so the model holds for any tenant. Phrasings are embedded with the
-multilingual sentence encoder (USE multilingual v3, ``bot.clients.encoder``), and a multinomial
-L2 logistic regression is fitted (scikit-learn; inference is NumPy).
+multilingual sentence encoder (USE multilingual v3, ``bot.clients.encoder``); their character
+2–4-grams (TF-IDF, sublinear) are added beside the embedding, and a multinomial L2 logistic
+regression is fitted over both (scikit-learn; inference is NumPy).
 
 Chosen by grouped 5-fold cross-validation on the training phrasings only (the variants of a
 phrasing stay in one fold): the regularisation C, the calibration temperature (minimum
@@ -37,7 +38,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.domain.understanding.lexicon import fold  # noqa: E402
-from bot.domain.understanding.model import MODEL_FILE  # noqa: E402
+from bot.domain.understanding.model import MODEL_FILE, char_ngrams  # noqa: E402
 
 CONTENT = ROOT / "content" / "intents"
 PLACEHOLDER_RE = re.compile(r"\{(company|competitor|product|topic)\}")
@@ -50,7 +51,8 @@ MASKS = {
     "en": {"company": "our company", "competitor": "the competitor", "product": "our product"},
 }
 GENERIC_LABELS = ("pulse", "show_posts", "help", "smalltalk")
-C_GRID = (2.0, 8.0, 32.0)
+C_GRID = (32.0, 128.0)
+NGRAM_SCALE = 0.5  # weight of the character n-gram block beside the sentence embedding
 THRESHOLDS = tuple(round(x, 2) for x in np.arange(0.20, 0.71, 0.025))
 NON_REQUESTS = ("out_of_scope", "smalltalk", "injection")
 
@@ -124,23 +126,44 @@ def _softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _fit(x: np.ndarray, y: np.ndarray, c: float):  # type: ignore[no-untyped-def]
+def _vectorizer():  # type: ignore[no-untyped-def]
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer=char_ngrams, min_df=2, sublinear_tf=True, dtype=np.float64)
+
+
+def _features(emb: np.ndarray, grams):  # type: ignore[no-untyped-def]
+    from scipy.sparse import csr_matrix, hstack
+
+    return hstack([csr_matrix(emb), grams * NGRAM_SCALE]).tocsr()
+
+
+def _fit(x, y: np.ndarray, c: float):  # type: ignore[no-untyped-def]
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=c, max_iter=5000, tol=1e-6, solver="lbfgs").fit(x, y)
 
 
 def cross_validate(
-    x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float, folds: int = 5
+    emb: np.ndarray,
+    texts: Sequence[str],
+    y: np.ndarray,
+    groups: np.ndarray,
+    c: float,
+    folds: int = 5,
 ) -> np.ndarray:
-    """Out-of-fold decision values (logits), variants of a phrasing kept in one fold."""
+    """Out-of-fold decision values (logits), variants of a phrasing kept in one fold; the
+    n-gram vocabulary is learnt on each training fold only."""
     from sklearn.model_selection import GroupKFold
 
     logits = np.zeros((len(y), len(np.unique(y))), dtype=np.float64)
-    for train, test in GroupKFold(n_splits=folds).split(x, y, groups):
-        model = _fit(x[train], y[train], c)
+    for train, test in GroupKFold(n_splits=folds).split(emb, y, groups):
+        vec = _vectorizer()
+        x_train = _features(emb[train], vec.fit_transform([texts[i] for i in train]))
+        x_test = _features(emb[test], vec.transform([texts[i] for i in test]))
+        model = _fit(x_train, y[train], c)
         full = np.full((len(test), logits.shape[1]), -1e9)
-        full[:, model.classes_] = model.decision_function(x[test])
+        full[:, model.classes_] = model.decision_function(x_test)
         logits[test] = full
     return logits
 
@@ -203,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         best = (-1.0, c)
         oof_by_c = {}
         for cand in C_GRID:
-            logits = cross_validate(x, y, g, cand)
+            logits = cross_validate(x, texts, y, g, cand)
             acc = float((logits.argmax(axis=1) == y).mean())
             oof_by_c[cand] = logits
             print(f"  C={cand:g}: grouped 5-fold accuracy {acc:.3f}", flush=True)
@@ -213,7 +236,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         threshold = choose_threshold(_softmax(oof_by_c[c] / temperature), y, labels)
         print(f"chosen C={c:g}, temperature {temperature:.2f}, threshold {threshold:.3f}")
 
-    model = _fit(x, y, c)
+    vec = _vectorizer()
+    grams = vec.fit_transform(texts)
+    model = _fit(_features(x, grams), y, c)
+    dim = x.shape[1]
     vocab, generic = vocabulary(phrasings, fillers)
     digest = hashlib.sha256(
         "\n".join(f"{p.label}\t{p.lang}\t{p.text}" for p in phrasings).encode()
@@ -222,8 +248,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     np.savez_compressed(
         args.out,
         labels=np.array(labels),
-        weights=model.coef_.astype(np.float32),
+        weights=model.coef_[:, :dim].astype(np.float32),
         bias=model.intercept_.astype(np.float32),
+        ngrams=vec.get_feature_names_out().astype(str),
+        idf=vec.idf_.astype(np.float32),
+        ngram_weights=model.coef_[:, dim:].astype(np.float32),
+        ngram_scale=np.float64(NGRAM_SCALE),
         temperature=np.float64(temperature),
         threshold=np.float64(threshold),
         c=np.float64(c),

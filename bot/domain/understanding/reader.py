@@ -88,7 +88,7 @@ def _lang(t: Prepared, lex: Lexicon, hint: str | None, previous: Understanding |
     fallback = (hint or "").replace("_", "-").split("-")[0].lower()
     if fallback not in ("fr", "en"):
         fallback = previous.lang if previous is not None else "en"
-    if len(t.tokens) >= 3:
+    if len(t.tokens) >= 5:
         detected = detect_language(t.original)
         if detected in ("fr", "en"):
             return detected
@@ -251,8 +251,8 @@ def understand(
         sector=find_name(t, vocab.sector_terms),
     )
     found = find_period(t.canon, t.original, lex, today)
-    vector = encoder.encode([_masked(t, names, lang)])[0]
-    pred = model.predict(vector)
+    masked = _masked(t, names, lang)
+    pred = model.predict(encoder.encode([masked])[0], masked)
 
     if previous is not None:
         follow = _follow_up(t, lex, pred, previous, found, names, model.generic, vocab.own_names)
@@ -263,8 +263,15 @@ def understand(
     injection = _injection(t, lex)
     if ref is not None and label not in (Intent.DRAFT, Intent.EXPLAIN, "injection"):
         label, confidence = Intent.SHOULD_RESPOND.value, max(confidence, 0.8)
-    if label == "follow_up" and found is not None and t.canon.startswith((" et ", " and ")):
-        label, confidence = Intent.PULSE.value, 0.6  # "et hier ?" with nothing before
+    if label == "follow_up" and previous is None:
+        # "et chez Voltigo ?", "et hier ?", "and the Cargo 2?" with nothing before: the slot
+        # says what it is about
+        if names.competitor is not None:
+            label, confidence = Intent.COMPETITORS.value, 0.6
+        elif names.product is not None:
+            label, confidence = Intent.TOPIC.value, 0.6
+        elif found is not None and t.canon.startswith((" et ", " and ")):
+            label, confidence = Intent.PULSE.value, 0.6
     if injection or label == "injection":
         readable = next((i for i in pred.intents(0.15) if i in SAFE_UNDER_INJECTION), None)
         if readable is None or pred.prob(readable.value) < 0.3:
