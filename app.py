@@ -152,7 +152,7 @@ class Answering:
     source: PostSource
     listening: ListeningService
     insights: InsightsService
-    offline: LanguageEngine
+    offline: OfflineEngine
     engine: LanguageEngine
     ask: AskService
 
@@ -189,7 +189,6 @@ def build_answering(settings: Settings, store: Store, clock: Clock) -> Answering
         competitors=[n for c in demo_profile.competitors for n in c.names],
         own_names=demo_profile.names,
         sector_terms=demo_profile.sector_terms,
-        preload=True,
     )
     engine = build_engine(settings, offline)
     return Answering(
@@ -497,6 +496,8 @@ def create_app(
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         logger.info("Pulse starting in %s mode", settings.mode.value)
+        # The question reader's weights (~2 s to read) load now, before the first request.
+        await asyncio.to_thread(answering.offline.warm_up)
         running = asyncio.create_task(local_worker.run()) if local_worker is not None else None
         yield
         await background.drain()

@@ -15,6 +15,7 @@ BENCHES = [
     ("Listening and X cost (issue 4)", ["bench/bench_listening.py"]),
     ("Local analysis (issue 5)", ["bench/bench_analysis.py"]),
     ("Themes (issue 5)", ["bench/bench_themes.py"]),
+    ("Understanding questions (issue 16)", ["bench/bench_understanding.py"]),
     ("Answers and tokens (issue 6)", ["bench/bench_llm.py"]),
     ("First reaction in Teams (issue 6)", ["bench/bench_reaction.py"]),
     ("Drafting (issue 7)", ["bench/bench_drafting.py"]),

@@ -1,6 +1,7 @@
 """The offline language engine: deterministic, extractive, bilingual (the demo default).
 
-- `understand` is the offline intent classifier (`bot.domain.intents.understand`).
+- `understand` is the question reader (`bot.domain.understanding`): a learned classifier over
+  multilingual sentence embeddings, with rule-based slots.
 - `write_answer` builds a headline, a 1–3 sentence summary, points, cited posts and next steps
   from the *computed* figures only. Nothing is invented: a figure that is absent means the
   sentence that needs it is left out. Post texts are never copied into the answer (they are
@@ -58,15 +59,17 @@ a generic caveat. They are rendered as the last points.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import unicodedata
 from collections.abc import Sequence
 from typing import Final
 
+from bot.clients.encoder import shared_encoder
 from bot.domain.editorial import EditorialError, EditorialLine, Lang, Pillar, fold
-from bot.domain.intents import understand as classify
-from bot.domain.intents import warm_up
 from bot.domain.language import detect_language
+from bot.domain.understanding import understand as read_question
+from bot.domain.understanding import warm_up
 from bot.i18n import t, t_list
 from bot.ports.language import (
     AnswerDraft,
@@ -540,8 +543,14 @@ class OfflineEngine:
             sector_terms=tuple(sector_terms),
             topics=tuple(topics_hint),
         )
+        self._encoder = shared_encoder()
         if preload:
-            warm_up()
+            self.warm_up()
+
+    def warm_up(self) -> None:
+        """Load the encoder and the classifier now (about 2 s), not on the first question."""
+        self._encoder.warm_up()
+        warm_up()
 
     @property
     def name(self) -> str:
@@ -558,7 +567,8 @@ class OfflineEngine:
         previous: Understanding | None,
         vocabulary: Vocabulary | None = None,
     ) -> Understanding:
-        return self.understand_sync(text, lang, previous, vocabulary)
+        # A few milliseconds of NumPy (the sentence encoder): off the event loop.
+        return await asyncio.to_thread(self.understand_sync, text, lang, previous, vocabulary)
 
     def understand_sync(
         self,
@@ -568,16 +578,7 @@ class OfflineEngine:
         vocabulary: Vocabulary | None = None,
     ) -> Understanding:
         """`vocabulary`, the asking tenant's names, replaces the ones given at construction."""
-        v = vocabulary or self._vocabulary
-        return classify(
-            text,
-            lang,
-            previous,
-            competitors=v.competitors,
-            topics_hint=v.topics,
-            own_names=v.own_names,
-            sector_terms=v.sector_terms,
-        )
+        return read_question(text, lang, previous, self._encoder, vocabulary or self._vocabulary)
 
     async def write_answer(self, request: AnswerRequest) -> AnswerDraft:
         return self.answer(request)

@@ -266,12 +266,7 @@ class AskService:
         except StorageError as exc:
             logger.warning("no watch profile for understanding (%s)", exc.__class__.__name__)
             return None
-        return Vocabulary(
-            own_names=tuple(dict.fromkeys([profile.company, *profile.names, *profile.handles])),
-            competitors=tuple(n for c in profile.competitors for n in c.names),
-            sector_terms=tuple(profile.sector_terms),
-            topics=tuple(k for k in profile.keywords if k[:1] not in "#$"),
-        )
+        return profile.vocabulary()
 
     async def understand(
         self,

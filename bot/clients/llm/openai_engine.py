@@ -24,6 +24,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any, Final, Literal, TypeVar, cast
 
 import openai
@@ -123,6 +124,11 @@ class _UnderstandingOut(BaseModel):
     post_ref: str | None
     follow_up: bool
     confidence: float
+    # Newer fields (prompt v3) default, so that an older deployment's answer still parses.
+    date: str | None = None
+    daypart: Literal["morning", "afternoon", "evening", "night"] | None = None
+    reason: Literal["out_of_scope", "smalltalk", "injection", "unclear"] | None = None
+    alternatives: list[Intent] = []
 
 
 class _AnswerOut(BaseModel):
@@ -230,6 +236,7 @@ class OpenAIEngine:
             lang=lang,
             previous=asdict(previous) if previous is not None else None,
             competitors=[clean_text(c, 80) for c in (vocabulary.competitors if vocabulary else ())],
+            today=date.today().isoformat(),
         )
         result = await self._call(prompt, _UnderstandingOut)
         out = cast(_UnderstandingOut, result.value)
@@ -242,6 +249,12 @@ class OpenAIEngine:
             post_ref=_post_ref(out.post_ref, text),
             follow_up=out.follow_up,
             confidence=min(1.0, max(0.0, out.confidence)),
+            date=_iso_date(out.date) if out.period is Period.DATE else None,
+            daypart=out.daypart,
+            reason=out.reason if out.intent is Intent.UNKNOWN else None,
+            alternatives=tuple(a for a in out.alternatives if a is not Intent.UNKNOWN)[:3]
+            if out.intent is Intent.UNKNOWN
+            else (),
         )
 
     async def write_answer(self, request: AnswerRequest) -> AnswerDraft:
@@ -462,6 +475,14 @@ def _language(lang: str) -> str:
 def _allowed(sample: list[SamplePost], sources: list[str]) -> Allowed:
     texts = [*sources, *(p.text for p in sample), *(p.url for p in sample)]
     return Allowed.from_texts(texts, handles=[p.author for p in sample])
+
+
+def _iso_date(value: str | None) -> str | None:
+    """A YYYY-MM-DD date from the model, or None when it is not one."""
+    try:
+        return date.fromisoformat(value).isoformat() if value else None
+    except ValueError:
+        return None
 
 
 def _slot(value: str | None) -> str | None:
