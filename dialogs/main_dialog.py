@@ -7,11 +7,14 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from botbuilder.dialogs import Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 
-from bot.i18n import language_of, t
+from bot.i18n import t
+from bot.ports.language import Understanding
 from bot.teams.actions import actor_of
 from bot.teams.cards import card_activity, help_card
+from bot.teams.clarify import as_reading, clarify_choice
 from bot.teams.routes import Routes
-from dialogs.interruptions import CancelAndHelpDialog, is_cancel, is_help
+from dialogs.drafting_dialog import DRAFTING_DIALOG_ID, DraftHandBack, draft_command
+from dialogs.interruptions import CancelAndHelpDialog, command_lang, is_cancel, is_help
 from dialogs.tour_dialog import TOUR_DIALOG_ID, handed_back, tour_command
 
 logger = logging.getLogger(__name__)
@@ -38,8 +41,9 @@ class MainDialog(CancelAndHelpDialog):
 
     async def route_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         activity = step.context.activity
-        lang = language_of(activity.locale)
         text = (activity.text or "").strip()
+        # A command word says its language ("aide" from an en-US client is French).
+        lang = command_lang(text, activity.locale)
         if is_help(text):
             await step.context.send_activity(card_activity(help_card(lang)))
             return await step.end_dialog()
@@ -49,6 +53,15 @@ class MainDialog(CancelAndHelpDialog):
         command = tour_command(text, activity.value)
         if command is not None and await self.find_dialog(TOUR_DIALOG_ID):
             return await step.begin_dialog(TOUR_DIALOG_ID, command)
+        if draft_command(text) and await self.find_dialog(DRAFTING_DIALOG_ID):
+            return await step.begin_dialog(DRAFTING_DIALOG_ID, {"resume": True, "ui": lang})
+        choice = clarify_choice(activity.value) if not text else None
+        if choice is not None and self._routes is not None:
+            # A "Did you mean…" button: the original question, answered as the chosen reading.
+            intent, question = choice
+            tenant = actor_of(activity).tenant_id
+            read = await self._routes.understand(question, lang, None, tenant)
+            return await self._answer(step, as_reading(read, intent), question)
         if not text or self._routes is None:
             await step.context.send_activity(t(lang, "errors.not_understood"))
             return await step.end_dialog()
@@ -59,12 +72,19 @@ class MainDialog(CancelAndHelpDialog):
         previous = await self._routes.previous(step.context)
         tenant = actor_of(activity).tenant_id
         understanding = await self._routes.understand(text, lang, previous, tenant)
+        return await self._answer(step, understanding, text)
+
+    async def _answer(
+        self, step: WaterfallStepContext, understanding: Understanding, text: str
+    ) -> DialogTurnResult:
+        assert self._routes is not None
         await self._routes.remember(step.context, understanding)
         logger.info(
-            "intent %s (confidence %.2f, follow-up %s)",
+            "intent %s (confidence %.2f, follow-up %s, reason %s)",
             understanding.intent.value,
             understanding.confidence,
             understanding.follow_up,
+            understanding.reason,
         )
         handler = self._routes.handlers.get(understanding.intent)
         if handler is None:
@@ -74,6 +94,8 @@ class MainDialog(CancelAndHelpDialog):
         return result if result is not None else await step.end_dialog()
 
     async def after_step(self, step: WaterfallStepContext) -> DialogTurnResult:
-        if handed_back(step.result):  # the tour ended on the user's message: route it now
+        # The tour or the drafting dialog ended on the user's message (a new question): route it
+        # now, as the current activity's own text.
+        if handed_back(step.result) or isinstance(step.result, DraftHandBack):
             return await step.replace_dialog("main")
         return await step.end_dialog(step.result)
