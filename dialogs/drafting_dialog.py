@@ -77,21 +77,23 @@ _PICK_RE: Final = re.compile(
     r"number|n°|no\.?|#)\s*)*([1-5])$"
 )
 _EDIT_RE: Final = re.compile(r"^(?:texte|text)\s*:\s*(.+)$", re.IGNORECASE | re.DOTALL)
-_RESUME_WORDS: Final = frozenset(
-    {"reprendre le brouillon", "reprends le brouillon", "reprendre la redaction",
-     "revenir au brouillon", "retour au brouillon", "resume the draft", "resume draft",
-     "back to the draft", "continue the draft"}
-)  # fmt: skip
+_RESUME_WORDS: Final = {
+    "fr": frozenset({"reprendre le brouillon", "reprends le brouillon", "reprendre la redaction",
+                     "revenir au brouillon", "retour au brouillon"}),
+    "en": frozenset({"resume the draft", "resume draft", "back to the draft",
+                     "continue the draft"}),
+}  # fmt: skip
 # How sure the reader must be that a message is a new question, not an edit request, for it
 # to interrupt the drafting (below, the message is taken as an edit, as before).
-NEW_QUESTION_CONFIDENCE: Final = 0.6
+NEW_QUESTION_CONFIDENCE: Final = 0.75
 _LET_GO_REASONS: Final = frozenset({"out_of_scope", "smalltalk", "injection"})
 
 
-def draft_command(text: str | None) -> bool:
-    """ "reprendre le brouillon" / "resume the draft": back to the draft set aside."""
+def draft_command(text: str | None) -> str | None:
+    """ "reprendre le brouillon" / "resume the draft" (back to the draft set aside): the
+    language it was said in, else None."""
     folded = " ".join(re.sub(r"[?!.,;:«»\"]", " ", fold_accents(command_of(text))).split())
-    return folded in _RESUME_WORDS
+    return next((lang for lang, words in _RESUME_WORDS.items() if folded in words), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +238,7 @@ class DraftingDialog(CancelAndHelpDialog):
             or command in _BACK_WORDS
             or command in _MORE_WORDS
             or _EDIT_RE.match(text)
+            or draft_command(text) is not None
             or revision_of(text).instruction != " ".join(text.split())[:300]  # a known edit
         )
 
@@ -405,6 +408,10 @@ class DraftingDialog(CancelAndHelpDialog):
         if index is not None and 0 <= index < count:
             selected = state["variants"][index]
             return await step.replace_dialog(REVIEW, {**state, "selected": selected})
+        if (
+            not action and draft_command(text) is not None
+        ):  # "resume the draft" while in it: the card again
+            return await step.replace_dialog(CHOOSE, {**state, "show_card": True})
         if action == "more" or (not action and command_of(text) in _MORE_WORDS):
             return await step.replace_dialog(CHOOSE, {**state, "regenerate": True})
         revision_text = str(value.get("revision") or "") if action == "revise" else ""
@@ -452,6 +459,10 @@ class DraftingDialog(CancelAndHelpDialog):
         ):
             anyway = action == "submit_anyway" or command in _ANYWAY_WORDS
             return await self._submit_step(step, state, anyway=anyway)
+        if (
+            not action and draft_command(text) is not None
+        ):  # "resume the draft" while in it: the card again
+            return await step.replace_dialog(REVIEW, state)
         if action == "back" or (not action and command in _BACK_WORDS):
             return await step.replace_dialog(CHOOSE, {**state, "show_card": True})
         edited = value.get(TEXT_INPUT) if action == "edit" else None

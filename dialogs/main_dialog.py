@@ -53,8 +53,9 @@ class MainDialog(CancelAndHelpDialog):
         command = tour_command(text, activity.value)
         if command is not None and await self.find_dialog(TOUR_DIALOG_ID):
             return await step.begin_dialog(TOUR_DIALOG_ID, command)
-        if draft_command(text) and await self.find_dialog(DRAFTING_DIALOG_ID):
-            return await step.begin_dialog(DRAFTING_DIALOG_ID, {"resume": True, "ui": lang})
+        said_in = draft_command(text)
+        if said_in is not None and await self.find_dialog(DRAFTING_DIALOG_ID):
+            return await step.begin_dialog(DRAFTING_DIALOG_ID, {"resume": True, "ui": said_in})
         choice = clarify_choice(activity.value) if not text else None
         if choice is not None and self._routes is not None:
             # A "Did you mean…" button: the original question, answered as the chosen reading.

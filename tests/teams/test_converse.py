@@ -227,3 +227,87 @@ async def test_a_topic_without_posts_says_so(
     assert t(lang, "offline.next.widen_period") in text
     assert t(lang, "answer.watched_topics", topics="").split(":")[0].strip() in text
     assert t(lang, "answer.facts.alert") not in text  # no figures about nothing
+
+
+# -- 3. conversations that let go ------------------------------------------------------------
+
+
+def texts(activities: list[dict[str, Any]]) -> list[str]:
+    return [message_text(a) for a in activities]
+
+
+async def wait_card(pulse: Pulse, count: int) -> dict[str, Any]:
+    """The last card once `count` cards have arrived in the conversation."""
+    await pulse.connector.wait_for(
+        lambda _: len(cards(pulse.connector.messages("conv-1"))) >= count, timeout=30
+    )
+    return cards(pulse.connector.messages("conv-1"))[-1]
+
+
+async def test_a_new_question_interrupts_the_draft_which_can_be_resumed(demo: Pulse) -> None:
+    await say(demo, "suggest a post about our new battery")
+    variants = await wait_card(demo, 1)
+    assert "our new battery" in str(variants)
+    # An edit request stays in the draft: new variants, nothing set aside.
+    edited = await say(demo, "shorter")
+    assert cards(edited) and not any("set aside" in x for x in texts(edited))
+    # A confident new question is answered, the draft set aside.
+    replies = await say(demo, "is a crisis brewing?")
+    assert texts(replies)[0] == t("en", "converse.draft_set_aside", brief="our new battery")
+    answer = await wait_card(demo, 3)
+    assert answer["body"][0]["text"].startswith(CRISIS_HEADLINES["en"])
+    # Back to the draft: its variants again, and picking one works.
+    resumed = await say(demo, "resume the draft", 2)
+    assert texts(resumed)[0] == t("en", "converse.draft_resumed", brief="our new battery")
+    assert cards(resumed)
+    review = await say(demo, "1")
+    assert cards(review)
+
+
+async def test_french_unsubscribe_during_a_draft_from_an_english_client(demo: Pulse) -> None:
+    await say(demo, "propose un post sur notre nouvelle batterie")
+    variants = await wait_card(demo, 1)
+    assert "Propositions" in str(variants) or "batterie" in str(variants)
+    edited = await say(demo, "plus formel")
+    assert cards(edited)
+    replies = await say(demo, "désabonne-moi", 2)
+    assert texts(replies) == [
+        t("fr", "converse.draft_set_aside", brief="notre nouvelle batterie"),
+        t("fr", "briefing.reply.not_subscribed"),
+    ]
+    # Set aside, not lost; asked again while in it, the card again (not a revision).
+    resumed = await say(demo, "reprendre le brouillon", 2)
+    assert texts(resumed)[0] == t("fr", "converse.draft_resumed", brief="notre nouvelle batterie")
+    [again] = await say(demo, "reprendre le brouillon")
+    assert cards([again]) and "reprendre le brouillon" not in message_text(again)
+    # Cancelled, it is gone.
+    await say(demo, "annuler")
+    [nothing] = await say(demo, "reprendre le brouillon")
+    assert message_text(nothing) == t("fr", "converse.no_draft_to_resume")
+
+
+async def test_a_question_mid_tour_is_answered_and_the_tour_resumes(demo: Pulse) -> None:
+    await say(demo, "take the tour")
+    await say(demo, "next")
+    replies = await say(demo, "is a crisis brewing?")
+    assert texts(replies)[0] == t("en", "tour.paused")
+    answer = await wait_card(demo, 3)
+    assert answer["body"][0]["text"].startswith(CRISIS_HEADLINES["en"])
+    resumed = await say(demo, "resume the tour", 2)
+    assert texts(resumed)[0] == t("en", "tour.resumed")
+    assert t("en", "tour.progress", step=2, total=5) in message_text(resumed[1])
+
+
+# -- 4. the language of the message ----------------------------------------------------------
+
+
+async def test_french_subscribe_from_an_english_client_subscribes_in_french(demo: Pulse) -> None:
+    [reply] = await say(demo, "abonne-moi au briefing", locale="en-US")
+    text = message_text(reply)
+    assert text.startswith("C'est fait : vous recevrez le briefing")
+    assert text.rstrip(".").endswith("en français")
+
+
+async def test_aide_from_an_english_client_is_answered_in_french(demo: Pulse) -> None:
+    [reply] = await say(demo, "aide", locale="en-US")
+    assert "Ce que je sais faire" in message_text(reply)
