@@ -87,6 +87,9 @@ _RESUME_WORDS: Final = {
 # to interrupt the drafting (below, the message is taken as an edit, as before).
 NEW_QUESTION_CONFIDENCE: Final = 0.75
 _LET_GO_REASONS: Final = frozenset({"out_of_scope", "smalltalk", "injection"})
+_SUBJECT_LIKE: Final = frozenset(
+    {Intent.TOPIC, Intent.PULSE, Intent.SHOW_POSTS, Intent.DRAFT, Intent.UNKNOWN}
+)
 
 
 def draft_command(text: str | None) -> str | None:
@@ -108,6 +111,12 @@ def is_new_question(u: Understanding, brief: str | None) -> bool:
     """Whether a message read during drafting (with the draft as `previous`) is something
     else than an edit request: a confident other question, a new draft on another subject,
     or small talk / out of scope / an injection attempt. Unclear messages stay edits."""
+    if not brief:  # the answer to "on what subject?" reads like a topic question: keep it
+        return (
+            u.intent not in _SUBJECT_LIKE
+            and not u.follow_up
+            and u.confidence >= NEW_QUESTION_CONFIDENCE
+        )
     if u.intent is Intent.DRAFT:
         if u.follow_up:
             return False
