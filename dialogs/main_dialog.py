@@ -15,7 +15,7 @@ from bot.teams.clarify import as_reading, clarify_choice
 from bot.teams.routes import Routes
 from dialogs.drafting_dialog import DRAFTING_DIALOG_ID, DraftHandBack, draft_command
 from dialogs.interruptions import CancelAndHelpDialog, command_lang, is_cancel, is_help
-from dialogs.tour_dialog import TOUR_DIALOG_ID, handed_back, tour_command
+from dialogs.tour_dialog import TOUR_DIALOG_ID, handed_back, tour_command, tour_lang
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,8 @@ class MainDialog(CancelAndHelpDialog):
             return await step.end_dialog()
         command = tour_command(text, activity.value)
         if command is not None and await self.find_dialog(TOUR_DIALOG_ID):
-            return await step.begin_dialog(TOUR_DIALOG_ID, command)
+            ui = tour_lang(text)  # "faire la visite" from an en-US client: the tour in French
+            return await step.begin_dialog(TOUR_DIALOG_ID, {"command": command, "ui": ui})
         said_in = draft_command(text)
         if said_in is not None and await self.find_dialog(DRAFTING_DIALOG_ID):
             return await step.begin_dialog(DRAFTING_DIALOG_ID, {"resume": True, "ui": said_in})

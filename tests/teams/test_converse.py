@@ -311,3 +311,12 @@ async def test_french_subscribe_from_an_english_client_subscribes_in_french(demo
 async def test_aide_from_an_english_client_is_answered_in_french(demo: Pulse) -> None:
     [reply] = await say(demo, "aide", locale="en-US")
     assert "Ce que je sais faire" in message_text(reply)
+
+
+async def test_a_tour_asked_in_french_from_an_english_client_is_in_french(demo: Pulse) -> None:
+    [first] = await say(demo, "faire la visite", locale="en-US")
+    assert t("fr", "tour.steps.what.title") in message_text(first)
+    replies = await say(demo, "une crise se prépare ?", locale="en-US")
+    assert texts(replies)[0] == t("fr", "tour.paused")
+    answer = await wait_card(demo, 2)
+    assert answer["body"][0]["text"].startswith(CRISIS_HEADLINES["fr"])
