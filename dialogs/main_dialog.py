@@ -15,7 +15,13 @@ from bot.teams.clarify import as_reading, clarify_choice
 from bot.teams.routes import Routes
 from dialogs.drafting_dialog import DRAFTING_DIALOG_ID, DraftHandBack, draft_command
 from dialogs.interruptions import CancelAndHelpDialog, command_lang, is_cancel, is_help
-from dialogs.tour_dialog import TOUR_DIALOG_ID, handed_back, tour_command, tour_lang
+from dialogs.tour_dialog import (
+    TOUR_DIALOG_ID,
+    TourResult,
+    handed_back,
+    tour_command,
+    tour_lang,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +104,9 @@ class MainDialog(CancelAndHelpDialog):
     async def after_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         # The tour or the drafting dialog ended on the user's message (a new question): route it
         # now, as the current activity's own text.
-        if handed_back(step.result) or isinstance(step.result, DraftHandBack):
+        clicked = isinstance(step.result, TourResult) and clarify_choice(
+            step.context.activity.value
+        )
+        if handed_back(step.result) or isinstance(step.result, DraftHandBack) or clicked:
             return await step.replace_dialog("main")
         return await step.end_dialog(step.result)

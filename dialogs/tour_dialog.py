@@ -56,6 +56,7 @@ from bot.domain.editorial import EditorialLine
 from bot.domain.text import fold_accents
 from bot.i18n import language_of, t, t_list
 from bot.teams.cards import Card, adaptive_card, bullets, card_activity, message_action, text_block
+from bot.teams.clarify import clarify_choice
 from dialogs.interruptions import CancelAndHelpDialog, command_of, is_cancel, is_help
 
 logger = logging.getLogger(__name__)
@@ -416,6 +417,11 @@ class TourDialog(CancelAndHelpDialog):
             if tour == "restart":
                 await context.send_activity(t(ui, "tour.restarted"))
             return await step.replace_dialog(TOUR_STEP, {"index": 0})
+        if not text and clarify_choice(value) is not None:
+            # A "Did you mean…" button of an earlier card: the root answers it (`clicked`).
+            await self._record(context, index, "paused")
+            await context.send_activity(t(ui, "tour.paused"))
+            return await step.end_dialog(TourResult("paused", index))
         if not text:  # a button we do not know, an empty message
             await context.send_activity(t(ui, "tour.hint"))
             return await step.replace_dialog(TOUR_STEP, {"index": index, "quiet": True})

@@ -320,3 +320,22 @@ async def test_a_tour_asked_in_french_from_an_english_client_is_in_french(demo: 
     assert texts(replies)[0] == t("fr", "tour.paused")
     answer = await wait_card(demo, 2)
     assert answer["body"][0]["text"].startswith(CRISIS_HEADLINES["fr"])
+
+
+async def test_a_did_you_mean_button_clicked_during_the_tour_is_answered(demo: Pulse) -> None:
+    question = "crisis stuff thing?"
+    scripted(
+        demo,
+        {
+            question: Understanding(
+                Intent.UNKNOWN, "en", reason="unclear", alternatives=(Intent.CRISIS,)
+            )
+        },
+    )
+    [reply] = await say(demo, question)
+    crisis = cards([reply])[0]["actions"][0]
+    await say(demo, "take the tour")
+    replies = await click(demo, crisis["data"])
+    assert texts(replies)[0] == t("en", "tour.paused")
+    answer = await wait_card(demo, 3)
+    assert answer["body"][0]["text"].startswith(CRISIS_HEADLINES["en"])
