@@ -11,7 +11,7 @@ import pytest
 from bot.clients.offline_engine import OfflineEngine, no_posts_found, period_words
 from bot.ports.language import AnswerRequest, Intent, Period, Understanding
 from bot.services.ask import nothing_found
-from bot.services.insights import X_RECENT_LIMIT, period_window
+from bot.services.insights import X_RECENT_LIMIT, beyond_reach, period_window
 from bot.teams.clarify import as_reading, clarify_choice, readings_of
 from dialogs.drafting_dialog import draft_command, is_new_question
 
@@ -61,6 +61,19 @@ def test_a_date_out_of_x_reach_is_an_empty_window_not_today() -> None:
     assert window.end - window.start == timedelta(minutes=1)
     assert window.end < NOW - timedelta(days=6)
     assert history == timedelta(0)
+
+
+def test_a_period_beyond_x_reach_is_said_so_not_as_no_posts() -> None:
+    window, _ = period_window(Period.DATE, NOW, PARIS, local(1).date())
+    assert beyond_reach(window, NOW)
+    assert not beyond_reach(period_window(Period.MONDAY, NOW, PARIS)[0], NOW)
+    for lang, headline in (
+        ("fr", "Je ne peux pas lire ce qui s'est dit sur nous le 1er décembre"),
+        ("en", "I can't read what was said about us on 1 December"),
+    ):
+        u = Understanding(Intent.PULSE, lang, Period.DATE, date="2026-12-01")
+        request = AnswerRequest("?", u, {"sample_size": 0}, [], [], ["beyond_reach"])
+        assert OfflineEngine().answer(request).headline == headline
 
 
 def test_old_periods_keep_their_windows() -> None:

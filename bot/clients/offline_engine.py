@@ -136,6 +136,7 @@ _CAVEATS: Final = frozenset(
         "sample_partial",
         "future_posts_ignored",
         "demo_corpus",
+        "beyond_reach",
     }
 )
 _WEEKDAYS: Final = frozenset(
@@ -639,12 +640,14 @@ class OfflineEngine:
         voice = f.get("top_voice_handle")
         if voice is not None and len(points) < _MAX_POINTS:
             points.append(t(lang, "offline.point.top_voice", handle=voice.lstrip("@")))
-        if no_posts_found(request.figures):
+        beyond = "beyond_reach" in request.notices
+        if beyond or no_posts_found(request.figures):
             steps = ["widen_period"] if u.period not in _WIDE_PERIODS else []
-            steps += ["other_words"] if u.topic else []
+            steps += ["other_words"] if u.topic and not beyond else []
+            key = "beyond_reach" if beyond else "no_posts"
             return AnswerDraft(
-                headline=t(lang, "offline.headline.no_posts", subject=subject, period=period),
-                summary=t(lang, "offline.summary.no_posts"),
+                headline=t(lang, f"offline.headline.{key}", subject=subject, period=period),
+                summary=t(lang, f"offline.summary.{key}"),
                 points=[],
                 cited_post_ids=[],
                 next_steps=[t(lang, f"offline.next.{code}") for code in steps],

@@ -265,6 +265,8 @@ class AskService:
         )
         figures = figures_of(insights)
         notices = notices_of(insights)
+        if insights.beyond_reach:
+            notices.insert(0, "beyond_reach")
         posts = sample_posts(insights.analysis)
         request = AnswerRequest(
             question=question,
@@ -277,7 +279,8 @@ class AskService:
         try:
             # Nothing read, nothing counted: the offline engine's plain "no posts about X"
             # (a model has nothing to ground an answer on, and costs).
-            engine = self._offline if nothing_found(figures) else self._engine
+            plain = nothing_found(figures) or insights.beyond_reach
+            engine = self._offline if plain else self._engine
             draft = await engine.write_answer(request)
         except EngineError as exc:
             logger.warning("answer fell back to the offline engine (%s)", exc.code)

@@ -50,6 +50,7 @@ class Insights:
     listening: ListeningResult
     analysis: Analysis
     profile: WatchProfile
+    beyond_reach: bool = False  # the period is older than X's recent search: nothing to read
 
     @property
     def partial(self) -> bool:
@@ -82,10 +83,17 @@ def period_window(
         return Window(start, now), _history(start, now)
     start, end = period_bounds(period, now, tz, day, daypart)
     oldest = now - X_RECENT_LIMIT
-    if end <= oldest:  # wholly out of X's reach: an empty window at its edge (no data)
+    if end <= oldest + timedelta(
+        minutes=1
+    ):  # wholly out of X's reach: an empty window at its edge (no data)
         return Window(oldest, oldest + timedelta(minutes=1)), timedelta(0)
     start = max(start, oldest)
     return Window(start, end), _history(start, now)
+
+
+def beyond_reach(window: Window, now: datetime) -> bool:
+    """Whether a window is the empty one of a period X's recent search cannot reach."""
+    return window.end <= now - X_RECENT_LIMIT + timedelta(minutes=1)
 
 
 def _history(start: datetime, now: datetime) -> timedelta:
@@ -265,7 +273,17 @@ class InsightsService:
             analysed, counts, as_of, zone, sample_partial=result.partial, exclude_terms=exclude
         )
         return Insights(
-            tenant_id, focus, label, topic, period, window, tz, result, analysis, profile
+            tenant_id,
+            focus,
+            label,
+            topic,
+            period,
+            window,
+            tz,
+            result,
+            analysis,
+            profile,
+            beyond_reach(window, self._clock.now()),
         )
 
     def _forget_old(self, loop_now: float) -> None:

@@ -218,7 +218,7 @@ def _nothing_found_card(answer: Answer, lang: str, *, show_cost: bool) -> Card:
 
 def answer_card(answer: Answer, lang: str, *, show_cost: bool, context_id: str) -> Card:
     draft = answer.draft
-    if nothing_found(answer.figures):
+    if nothing_found(answer.figures) or answer.insights.beyond_reach:
         return _nothing_found_card(answer, lang, show_cost=show_cost)
     body: list[dict[str, Any]] = [
         text_block(draft.headline, size="Large", weight="Bolder"),

@@ -14,7 +14,7 @@ import pytest
 
 from bot.devtools.connector import message_text
 from bot.i18n import t, t_list
-from bot.ports.language import Intent, Understanding, Vocabulary
+from bot.ports.language import Intent, Period, Understanding, Vocabulary
 from tests.support.teams import message
 from tests.teams.conftest import Pulse
 
@@ -227,6 +227,18 @@ async def test_a_topic_without_posts_says_so(
     assert t(lang, "offline.next.widen_period") in text
     assert t(lang, "answer.watched_topics", topics="").split(":")[0].strip() in text
     assert t(lang, "answer.facts.alert") not in text  # no figures about nothing
+
+
+async def test_a_date_older_than_x_reach_is_said_so(demo: Pulse) -> None:
+    question = "que disait-on de nous le 3 novembre ?"
+    old = Understanding(Intent.PULSE, "fr", Period.DATE, date="2026-11-03", confidence=0.9)
+    scripted(demo, {question: old})
+    await say(demo, question)
+    card = await wait_card(demo, 1)
+    assert card["body"][0]["text"] == (
+        "Je ne peux pas lire ce qui s'est dit sur nous le 3 novembre"
+    )
+    assert t("fr", "answer.facts.alert") not in str(card)
 
 
 # -- 3. conversations that let go ------------------------------------------------------------
