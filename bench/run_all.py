@@ -21,6 +21,7 @@ BENCHES = [
     ("Approvals (issue 8)", ["bench/bench_approvals.py"]),
     ("Briefings (issue 9)", ["bench/bench_briefing.py"]),
     ("Workers (issue 11)", ["bench/bench_workers.py"]),
+    ("Conversations that let go (issue 16)", ["bench/bench_converse.py"]),
 ]
 
 

@@ -99,6 +99,24 @@ def draft_command(text: str | None) -> str | None:
     return next((lang for lang, words in _RESUME_WORDS.items() if folded in words), None)
 
 
+def reads_as_draft_command(text: str, value: dict[str, Any] | None = None) -> bool:
+    """The drafting dialog's own words and buttons (pick, submit, back, more, "text: …", a
+    known edit such as « plus court », "resume the draft"): never a new question."""
+    if (value or {}).get(SUBMIT_KEY) or not text:
+        return True
+    command = command_of(text)
+    return bool(
+        _PICK_RE.match(command)
+        or command in _SUBMIT_WORDS
+        or command in _ANYWAY_WORDS
+        or command in _BACK_WORDS
+        or command in _MORE_WORDS
+        or _EDIT_RE.match(text)
+        or draft_command(text) is not None
+        or revision_of(text).instruction != " ".join(text.split())[:300]  # a known edit
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class DraftHandBack:
     """The drafting dialog let go of a message that is a new question: the root answers it
@@ -107,24 +125,22 @@ class DraftHandBack:
     text: str
 
 
-def is_new_question(u: Understanding, brief: str | None) -> bool:
+def is_new_question(
+    u: Understanding, brief: str | None, threshold: float = NEW_QUESTION_CONFIDENCE
+) -> bool:
     """Whether a message read during drafting (with the draft as `previous`) is something
     else than an edit request: a confident other question, a new draft on another subject,
     or small talk / out of scope / an injection attempt. Unclear messages stay edits."""
     if not brief:  # the answer to "on what subject?" reads like a topic question: keep it
-        return (
-            u.intent not in _SUBJECT_LIKE
-            and not u.follow_up
-            and u.confidence >= NEW_QUESTION_CONFIDENCE
-        )
+        return u.intent not in _SUBJECT_LIKE and not u.follow_up and u.confidence >= threshold
     if u.intent is Intent.DRAFT:
         if u.follow_up:
             return False
         topic = fold_accents((u.topic or "").lower()).strip()
         return bool(topic) and topic != fold_accents((brief or "").lower()).strip()
     if u.intent is Intent.UNKNOWN:
-        return u.reason in _LET_GO_REASONS and u.confidence >= NEW_QUESTION_CONFIDENCE
-    return not u.follow_up and u.confidence >= NEW_QUESTION_CONFIDENCE
+        return u.reason in _LET_GO_REASONS and u.confidence >= threshold
+    return not u.follow_up and u.confidence >= threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,22 +251,6 @@ class DraftingDialog(CancelAndHelpDialog):
         state = values.get("state") if isinstance(values, dict) else None
         return state if isinstance(state, dict) else {}
 
-    def _reads_as_command(self, text: str, value: dict[str, Any]) -> bool:
-        """The dialog's own words and buttons: never a new question."""
-        if value.get(SUBMIT_KEY) or not text:
-            return True
-        command = command_of(text)
-        return bool(
-            _PICK_RE.match(command)
-            or command in _SUBMIT_WORDS
-            or command in _ANYWAY_WORDS
-            or command in _BACK_WORDS
-            or command in _MORE_WORDS
-            or _EDIT_RE.match(text)
-            or draft_command(text) is not None
-            or revision_of(text).instruction != " ".join(text.split())[:300]  # a known edit
-        )
-
     async def _let_go(self, inner_dc: DialogContext) -> DialogTurnResult | None:
         """A message that is a new question ("is a crisis brewing?", « désabonne-moi ») ends
         the drafting, the draft set aside; the root answers the message. Edit requests
@@ -260,7 +260,7 @@ class DraftingDialog(CancelAndHelpDialog):
         text = (activity.text or "").strip()
         value = activity.value if isinstance(activity.value, dict) else {}
         clicked = not text and clarify_choice(value) is not None  # an older card's button
-        if not clicked and (self._understand is None or self._reads_as_command(text, value)):
+        if not clicked and (self._understand is None or reads_as_draft_command(text, value)):
             return None
         state = self._state_in(inner_dc)
         if not clicked:
