@@ -428,7 +428,12 @@ def create_app(
             await step.context.send_activity(t(u.lang, "placeholder.not_ready"))
 
     async def on_watch(step: WaterfallStepContext, text: str) -> None:
-        await watch_teams.handle_command(step.context, await actor_in(step), text)
+        # A command, not a question: read only for its language (« profil de veille »: French).
+        actor = await actor_in(step)
+        said = await ask.understand(text, actor.lang, None, actor.tenant_id)
+        await watch_teams.handle_command(
+            step.context, dataclasses.replace(actor, lang=said.lang), text
+        )
 
     routes.on(Intent.DRAFT, on_draft)
     routes.on(Intent.EDITORIAL_LINE, on_editorial)

@@ -351,3 +351,10 @@ async def test_a_did_you_mean_button_clicked_during_the_tour_is_answered(demo: P
     assert texts(replies)[0] == t("en", "tour.paused")
     answer = await wait_card(demo, 3)
     assert answer["body"][0]["text"].startswith(CRISIS_HEADLINES["en"])
+
+
+async def test_a_french_watch_command_from_an_english_client_is_in_french(demo: Pulse) -> None:
+    [reply] = await say(demo, "affiche le profil de veille", locale="en-US")
+    assert message_text(reply).startswith("Profil de veille")
+    [english] = await say(demo, "show the watch profile", locale="fr-FR", conversation="conv-2")
+    assert message_text(english).startswith("Watch profile")
