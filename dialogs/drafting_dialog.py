@@ -269,7 +269,8 @@ class DraftingDialog(CancelAndHelpDialog):
                 Intent.DRAFT, str(state.get("ui") or "en"), topic=state.get("brief")
             )
             try:
-                u = await self._understand(text, draft.lang, draft, self._tenant(context))
+                tenant = actor_of(activity).tenant_id  # as the root reads questions
+                u = await self._understand(text, draft.lang, draft, tenant)
             except Exception:
                 logger.warning("drafting: the message could not be read; taken as an edit")
                 return None

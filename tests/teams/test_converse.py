@@ -358,3 +358,11 @@ async def test_a_french_watch_command_from_an_english_client_is_in_french(demo: 
     assert message_text(reply).startswith("Profil de veille")
     [english] = await say(demo, "show the watch profile", locale="fr-FR", conversation="conv-2")
     assert message_text(english).startswith("Watch profile")
+
+
+async def test_the_answer_to_on_what_subject_is_the_subject_not_a_question(demo: Pulse) -> None:
+    [ask] = await say(demo, "rédige un post", locale="fr-FR")
+    assert message_text(ask) == t("fr", "drafting.ask_brief")
+    replies = await say(demo, "que pensent les clients de nos batteries", locale="fr-FR")
+    [variants] = cards(replies)
+    assert "batteries" in str(variants)
