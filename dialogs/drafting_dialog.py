@@ -13,6 +13,15 @@ Two waterfalls inside one component (help and cancel at every step come from the
 Only a compliant text can be submitted; a text whose findings are all warnings needs the
 explicit "submit anyway with warnings". Submission calls the injected `submit_for_approval`.
 
+Conversations that let go: with the question reader (`understand`), a typed message that is not
+one of the dialog's own words nor a known edit is read with the draft as `previous`; a confident
+new question ("is a crisis brewing?", « désabonne-moi », a draft on another subject, small talk,
+an out-of-scope or injection attempt: `is_new_question`, threshold `NEW_QUESTION_CONFIDENCE`,
+measured by `bench/bench_converse.py`) ends the dialog with a `DraftHandBack` and the root
+answers it. The draft is set aside (`set_aside`, conversation state) and « reprendre le
+brouillon » / "resume the draft" brings its variants back; DRAFT follow-ups and unclear messages
+stay edit requests.
+
 The dialog state holds plain JSON only (texts, rationales, flags); every compliance report is
 recomputed from the current editorial line when read back, never stored.
 """
