@@ -24,6 +24,7 @@ BENCHES = [
     ("Workers (issue 11)", ["bench/bench_workers.py"]),
     ("Content and publishing hardening (issue 22)", ["bench/bench_hardening.py"]),
     ("Signing keys with a hanging issuer (issue 22)", ["bench/bench_signing_keys.py"]),
+    ("Conversations that let go (issue 16)", ["bench/bench_converse.py"]),
 ]
 
 

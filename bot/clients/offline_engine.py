@@ -63,6 +63,7 @@ import asyncio
 import re
 import unicodedata
 from collections.abc import Sequence
+from datetime import date
 from typing import Final
 
 from bot.clients.encoder import shared_encoder
@@ -77,13 +78,23 @@ from bot.ports.language import (
     DraftRequest,
     EngineError,
     Intent,
+    Period,
     PostDraft,
     SamplePost,
     Understanding,
     Vocabulary,
 )
 
-__all__ = ["COUNT_KEYS", "RATIO_KEYS", "SCORE_KEYS", "SHARE_KEYS", "OfflineEngine", "format_figure"]
+__all__ = [
+    "COUNT_KEYS",
+    "RATIO_KEYS",
+    "SCORE_KEYS",
+    "SHARE_KEYS",
+    "OfflineEngine",
+    "format_figure",
+    "no_posts_found",
+    "period_words",
+]
 
 ENGINE_NAME: Final = "offline"
 COUNT_KEYS: Final = frozenset(
@@ -126,8 +137,13 @@ _CAVEATS: Final = frozenset(
         "sample_partial",
         "future_posts_ignored",
         "demo_corpus",
+        "beyond_reach",
     }
 )
+_WEEKDAYS: Final = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+)
+_WIDE_PERIODS: Final = frozenset({Period.THIS_WEEK, Period.LAST_7_DAYS})
 _CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -207,6 +223,33 @@ class _Figures:
 # --------------------------------------------------------------------------------------------
 # Answers
 # --------------------------------------------------------------------------------------------
+
+
+def period_words(lang: str, u: Understanding) -> str:
+    """The period of a question as the answer says it: « lundi soir », "since Tuesday",
+    « le 3 décembre », "this morning" (words from `offline.periods`, `offline.dayparts`)."""
+    if u.period is Period.DATE:
+        try:
+            day = date.fromisoformat(u.date or "")
+        except ValueError:
+            return t(lang, "offline.periods.date_unknown")
+        number = t(lang, "offline.day_first") if day.day == 1 else str(day.day)
+        month = t_list(lang, "offline.months")[day.month - 1]
+        words = t(lang, "offline.periods.date", day=number, month=month)
+    else:
+        words = t(lang, f"offline.periods.{u.period.value}")
+    named_day = u.period is Period.DATE or u.period.value in _WEEKDAYS
+    if u.daypart and named_day:
+        words = t(lang, f"offline.dayparts.{u.daypart}", period=words)
+    return words
+
+
+def no_posts_found(figures: dict[str, str | int | float]) -> bool:
+    """Nothing was read and nothing was counted: the honest answer is "no posts" (a missing
+    count with posts read, or counts with an empty sample, are other stories)."""
+    sample = figures.get("sample_size")
+    total = figures.get("total_mentions", figures.get("today_mentions"))
+    return sample == 0 and total in (0, None)
 
 
 def _answer_lang(understanding: Understanding) -> str:
@@ -588,7 +631,7 @@ class OfflineEngine:
         u = request.understanding
         lang = _answer_lang(u)
         f = _Figures(request.figures, lang)
-        period = f.get("period_label") or t(lang, f"offline.periods.{u.period.value}")
+        period = f.get("period_label") or period_words(lang, u)
         competitor = f.get("competitor") or _label(u.competitor)
         subject = (
             f.get("subject")
@@ -599,6 +642,21 @@ class OfflineEngine:
         voice = f.get("top_voice_handle")
         if voice is not None and len(points) < _MAX_POINTS:
             points.append(t(lang, "offline.point.top_voice", handle=voice.lstrip("@")))
+        beyond = "beyond_reach" in request.notices
+        if beyond or no_posts_found(request.figures):
+            steps = ["widen_period"] if u.period not in _WIDE_PERIODS else []
+            steps += ["other_words"] if u.topic and not beyond else []
+            key = "beyond_reach" if beyond else "no_posts"
+            return AnswerDraft(
+                headline=t(lang, f"offline.headline.{key}", subject=subject, period=period),
+                summary=t(lang, f"offline.summary.{key}"),
+                points=[],
+                cited_post_ids=[],
+                next_steps=[t(lang, f"offline.next.{code}") for code in steps],
+                engine=ENGINE_NAME,
+                prompt=None,
+                notice="offline",
+            )
         points += _caveats(request.notices, lang)
         return AnswerDraft(
             headline=_headline(u.intent, f, lang, subject, period, competitor),

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 from typing import Any
 
 from bot.domain.analysis.summary import Analysis, DataFlag
@@ -151,6 +152,20 @@ def figures_of(insights: Insights) -> dict[str, str | int | float]:
     if a.crisis.hour is not None and a.crisis.hour.spike:
         figures["peak_time"] = a.crisis.hour.start.strftime("%H:%M")
     return figures
+
+
+def nothing_found(figures: dict[str, str | int | float]) -> bool:
+    """No post read and none counted over the period (an unknown count with no post read
+    counts as none): the answer must say "no posts about X", not describe a volume."""
+    total = figures.get("total_mentions", figures.get("today_mentions"))
+    return figures.get("sample_size") == 0 and total in (0, None)
+
+
+def _iso_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def mentions_in_window(insights: Insights) -> int | None:
@@ -301,9 +316,13 @@ class AskService:
             topic=understanding.topic if understanding.intent is Intent.TOPIC else None,
             period=period,
             tz=tz,
+            day=_iso_date(understanding.date) if period is Period.DATE else None,
+            daypart=understanding.daypart,
         )
         figures = figures_of(insights)
         notices = notices_of(insights)
+        if insights.beyond_reach:
+            notices.insert(0, "beyond_reach")
         posts = sample_posts(insights.analysis)
         request = AnswerRequest(
             question=question,
@@ -314,7 +333,11 @@ class AskService:
             notices=notices,
         )
         try:
-            draft = await self._engine.write_answer(request)
+            # Nothing read, nothing counted: the offline engine's plain "no posts about X"
+            # (a model has nothing to ground an answer on, and costs).
+            plain = nothing_found(figures) or insights.beyond_reach
+            engine = self._offline if plain else self._engine
+            draft = await engine.write_answer(request)
         except EngineError as exc:
             logger.warning("answer fell back to the offline engine (%s)", exc.code)
             draft = await self._offline.write_answer(request)

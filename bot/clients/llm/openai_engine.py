@@ -264,7 +264,8 @@ class OpenAIEngine:
             "language": _language(u.lang),
             "question": clean_text(request.question, 1000),
             "intent": u.intent.value,
-            "period": u.period.value,
+            # "date 2026-12-03 evening": the model must know which day, not just "date"
+            "period": " ".join(p for p in (u.period.value, u.date, u.daypart) if p),
             "topic": u.topic,
             "competitor": u.competitor,
             "figures": request.figures,
