@@ -16,10 +16,14 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# Where Microsoft documents Teams' Bot Connector (public cloud, GCC, GCC High, DoD) and the Bot
+# Framework's own hosts. Not `*.trafficmanager.net`: any Azure customer can register a name there.
 DEFAULT_SERVICE_URL_HOSTS = (
     "smba.trafficmanager.net",
     "*.botframework.com",
-    "*.trafficmanager.net",
+    "smba.infra.gcc.teams.microsoft.com",
+    "smba.infra.gov.teams.microsoft.us",
+    "smba.infra.dod.teams.microsoft.us",
 )
 BOTFRAMEWORK_OPENID_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 

@@ -8,7 +8,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from bot.domain.analysis.themes import topic_matches
 from bot.domain.queries import build_queries, term_operator
 from bot.domain.sentiment import TextAnalysis, analyse_texts
 from bot.domain.text import fold_accents
+from bot.domain.understanding.periods import period_bounds
 from bot.domain.watch import WatchProfile
 from bot.ports.clock import Clock
 from bot.ports.embeddings import Vectors
@@ -52,25 +53,50 @@ class Insights:
     listening: ListeningResult
     analysis: Analysis
     profile: WatchProfile
+    beyond_reach: bool = False  # the period is older than X's recent search: nothing to read
 
     @property
     def partial(self) -> bool:
         return self.listening.partial
 
 
-def period_window(period: Period, now: datetime, tz: tzinfo) -> tuple[Window, timedelta]:
-    """The sample window of a period, and how far back the counts go for the baseline."""
+def period_window(
+    period: Period,
+    now: datetime,
+    tz: tzinfo,
+    day: date | None = None,
+    daypart: str | None = None,
+) -> tuple[Window, timedelta]:
+    """The sample window of a period, and how far back the counts go for the baseline.
+
+    Every `Period` has a window: a weekday ("lundi": the most recent such day), "since
+    Tuesday", "this morning" and an explicit date (`day`, with an optional `daypart`) come
+    from `period_bounds`; a window is never older than X's recent search reaches."""
     local_now = now.astimezone(tz)
     midnight = datetime.combine(local_now.date(), time(0), tzinfo=tz)
-    if period is Period.YESTERDAY:
+    if period is Period.YESTERDAY and daypart is None:
         start = midnight - timedelta(days=1)
         return Window(start, midnight), _history(start, now)
     if period is Period.LAST_24H:
         return Window(now - timedelta(hours=24), now), _history(now - timedelta(hours=24), now)
     if period in (Period.THIS_WEEK, Period.LAST_7_DAYS):
         return Window(now - X_RECENT_LIMIT, now), timedelta(0)
-    start = midnight if midnight < now else now - timedelta(minutes=1)
-    return Window(start, now), _history(start, now)
+    if period is Period.TODAY and daypart is None:
+        start = midnight if midnight < now else now - timedelta(minutes=1)
+        return Window(start, now), _history(start, now)
+    start, end = period_bounds(period, now, tz, day, daypart)
+    oldest = now - X_RECENT_LIMIT
+    if end <= oldest + timedelta(
+        minutes=1
+    ):  # wholly out of X's reach: an empty window at its edge (no data)
+        return Window(oldest, oldest + timedelta(minutes=1)), timedelta(0)
+    start = max(start, oldest)
+    return Window(start, end), _history(start, now)
+
+
+def beyond_reach(window: Window, now: datetime) -> bool:
+    """Whether a window is the empty one of a period X's recent search cannot reach."""
+    return window.end <= now - X_RECENT_LIMIT + timedelta(minutes=1)
 
 
 def _history(start: datetime, now: datetime) -> timedelta:
@@ -154,15 +180,18 @@ class InsightsService:
         topic: str | None = None,
         period: Period = Period.TODAY,
         tz: str = "Europe/Paris",
+        day: date | None = None,
+        daypart: str | None = None,
         lang: str | None = None,
     ) -> Insights:
         """The insights of one window: one snapshot (counts and sample read together), kept
-        `MEMO_SECONDS`, so that asks within that time quote the same figures. `lang`: the
-        language theme labels are preferably written in."""
+        `MEMO_SECONDS`, so that asks within that time quote the same figures. `day` (for
+        `Period.DATE`) and `daypart` ("evening" of a named day) narrow the period as the
+        question did; `lang`: the language theme labels are preferably written in."""
         profile = await self._profiles.get(tenant_id)
         now = self._clock.now()
         zone = ZoneInfo(tz)
-        window, history = period_window(period, now, zone)
+        window, history = period_window(period, now, zone, day, daypart)
         label, queries = self._queries(profile, focus, competitor)
         if topic:
             queries = self._with_topic(queries, topic)
@@ -174,6 +203,7 @@ class InsightsService:
             period,
             tz,
             window.start.replace(second=0),
+            window.end.replace(second=0) if window.end < now else None,  # a past day's end
             queries,
         )
         lock = self._locks.setdefault(memo_key, asyncio.Lock())
@@ -273,7 +303,8 @@ class InsightsService:
         counts = merge_series(result.counts)
         exclude = [*profile.names, *profile.handles]
         # A past period is read as if at its last second: "today" of the analysis is that day.
-        as_of = window.end - timedelta(seconds=1) if period is Period.YESTERDAY else window.end
+        past = period is Period.YESTERDAY or window.end < self._clock.now() - timedelta(minutes=1)
+        as_of = window.end - timedelta(seconds=1) if past else window.end
         analysis = analyse(
             analysed,
             counts,
@@ -285,7 +316,17 @@ class InsightsService:
             lang=lang,
         )
         return Insights(
-            tenant_id, focus, label, topic, period, window, tz, result, analysis, profile
+            tenant_id,
+            focus,
+            label,
+            topic,
+            period,
+            window,
+            tz,
+            result,
+            analysis,
+            profile,
+            beyond_reach(window, self._clock.now()),
         )
 
     def _forget_old(self, loop_now: float) -> None:

@@ -37,12 +37,14 @@ CASES: dict[str, dict[str, Any]] = {
         "lang": "fr",
         "previous": {"intent": Intent.TOPIC, "lang": "fr", "topic": "livraison"},
         "competitors": ["Rouleo", "Voltigo"],
+        "today": "2026-12-07",
     },
     "understand_question.first": {
         "question": "What's new?",
         "lang": "en",
         "previous": None,
         "competitors": [],
+        "today": "2026-12-07",
     },
     "answer_question": {
         "company": "Velora",
@@ -169,6 +171,7 @@ def test_previous_understanding_renders_as_json() -> None:
             lang="fr",
             previous=previous,
             competitors=[],
+            today="2026-12-07",
         )
         .messages[1]
     )

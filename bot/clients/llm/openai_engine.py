@@ -8,6 +8,9 @@
 - Time: one overall deadline per call (`timeout_s`, at most 30 s: Teams will not wait longer),
   and at most `max_retries` quick retries on a 5xx or a dropped connection, within that deadline.
   Rate limits are not retried: the executive gets the offline answer now rather than a late one.
+- Size: `max_completion_tokens` is sent on every call, and a response body over
+  `max_response_bytes` (or compressed) is refused before it is parsed (`transport.py`):
+  `EngineError("response_too_large")`, and the services fall back to the offline engine.
 - Tokens: the request is estimated before the call and the posts sample is budgeted so that the
   whole request stays under `max_input_tokens`; the usage reported by the model is logged with
   the prompt id.
@@ -22,6 +25,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any, Final, Literal, TypeVar, cast
 
 import openai
@@ -35,6 +39,7 @@ from bot.clients.llm.sanitize import (
     clean_output,
     unsupported_numbers,
 )
+from bot.clients.llm.transport import DEFAULT_MAX_RESPONSE_BYTES, SizeCappedTransport
 from bot.domain.tokens import budget_sample, clean_text, estimate_messages, theme_names
 from bot.ports.language import (
     AnswerDraft,
@@ -83,6 +88,7 @@ class OpenAIConfig:
     max_input_tokens: int = 4000
     max_output_tokens: int = 800
     temperature: float | None = 0.2
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # a bigger body is never parsed
 
     def __post_init__(self) -> None:
         if not 0 < self.timeout_s <= 30:
@@ -93,6 +99,10 @@ class OpenAIConfig:
             raise ValueError("azure_endpoint needs azure_deployment")
         if self.max_input_tokens < 1000:
             raise ValueError("max_input_tokens must be at least 1000")
+        if not 0 < self.max_output_tokens <= 16_000:
+            raise ValueError("max_output_tokens must be in (0, 16000]")
+        if self.max_response_bytes < 1024:
+            raise ValueError("max_response_bytes must be at least 1024")
 
     @property
     def is_azure(self) -> bool:
@@ -115,6 +125,11 @@ class _UnderstandingOut(BaseModel):
     post_ref: str | None
     follow_up: bool
     confidence: float
+    # Newer fields (prompt v3) default, so that an older deployment's answer still parses.
+    date: str | None = None
+    daypart: Literal["morning", "afternoon", "evening", "night"] | None = None
+    reason: Literal["out_of_scope", "smalltalk", "injection", "unclear"] | None = None
+    alternatives: list[Intent] = []
 
 
 class _AnswerOut(BaseModel):
@@ -177,7 +192,15 @@ class OpenAIEngine:
 
     def _build_client(self, token_provider: TokenProvider | None) -> openai.AsyncOpenAI:
         cfg = self._config
-        common: dict[str, Any] = {"timeout": cfg.timeout_s, "max_retries": 0}
+        # Every response body goes through a size cap before the client parses it.
+        http_client = openai.DefaultAsyncHttpxClient(
+            transport=SizeCappedTransport(cfg.max_response_bytes), timeout=cfg.timeout_s
+        )
+        common: dict[str, Any] = {
+            "timeout": cfg.timeout_s,
+            "max_retries": 0,
+            "http_client": http_client,
+        }
         if cfg.is_azure:
             if cfg.api_key is None and token_provider is None:
                 from azure.identity.aio import DefaultAzureCredential, get_bearer_token_provider
@@ -223,6 +246,7 @@ class OpenAIEngine:
             lang=lang,
             previous=asdict(previous) if previous is not None else None,
             competitors=[clean_text(c, 80) for c in (vocabulary.competitors if vocabulary else ())],
+            today=date.today().isoformat(),
         )
         result = await self._call(prompt, _UnderstandingOut)
         out = cast(_UnderstandingOut, result.value)
@@ -235,6 +259,12 @@ class OpenAIEngine:
             post_ref=_post_ref(out.post_ref, text),
             follow_up=out.follow_up,
             confidence=min(1.0, max(0.0, out.confidence)),
+            date=_iso_date(out.date) if out.period is Period.DATE else None,
+            daypart=out.daypart,
+            reason=out.reason if out.intent is Intent.UNKNOWN else None,
+            alternatives=tuple(a for a in out.alternatives if a is not Intent.UNKNOWN)[:3]
+            if out.intent is Intent.UNKNOWN
+            else (),
         )
 
     async def write_answer(self, request: AnswerRequest) -> AnswerDraft:
@@ -244,7 +274,8 @@ class OpenAIEngine:
             "language": _language(u.lang),
             "question": clean_text(request.question, 1000),
             "intent": u.intent.value,
-            "period": u.period.value,
+            # "date 2026-12-03 evening": the model must know which day, not just "date"
+            "period": " ".join(p for p in (u.period.value, u.date, u.daypart) if p),
             "topic": u.topic,
             "competitor": u.competitor,
             "figures": request.figures,
@@ -488,6 +519,14 @@ def _language(lang: str) -> str:
 def _allowed(sample: list[SamplePost], sources: list[str]) -> Allowed:
     texts = [*sources, *(p.text for p in sample), *(p.url for p in sample)]
     return Allowed.from_texts(texts, handles=[p.author for p in sample])
+
+
+def _iso_date(value: str | None) -> str | None:
+    """A YYYY-MM-DD date from the model, or None when it is not one."""
+    try:
+        return date.fromisoformat(value).isoformat() if value else None
+    except ValueError:
+        return None
 
 
 def _slot(value: str | None) -> str | None:
