@@ -200,21 +200,38 @@ def parse_lexicon(text: str) -> dict[str, int]:
 
 @dataclass(frozen=True, slots=True)
 class Cues:
-    """Phrase cues of ``models/sentiment_cues.txt``, as token tuples indexed by first token.
+    """Phrase cues of ``models/sentiment_cues.txt``, as token tuples.
 
     ``polar`` maps a phrase to +1 (positive idiom) or -1 (negative idiom, sarcasm cue); ``wide``
     holds the negations whose scope runs to the end of the clause. Each phrase is stored as
-    written and accent-folded.
+    written and accent-folded, and indexed by its longest token (``by_key``: phrase and that
+    token's offset in it) — a rare word, so most posts skip the phrase search in one set test.
     """
 
     polar: dict[tuple[str, ...], int]
     wide: frozenset[tuple[str, ...]]
-    first: frozenset[str]
-    by_first: dict[str, tuple[tuple[str, ...], ...]]
+    keys: frozenset[str]
+    by_key: dict[str, tuple[tuple[tuple[str, ...], int], ...]]
 
     @classmethod
     def empty(cls) -> Cues:
         return cls({}, frozenset(), frozenset(), {})
+
+    def matches(self, tokens: Sequence[str]) -> dict[int, tuple[str, ...]]:
+        """Non-overlapping phrase matches by start position: leftmost first, then longest."""
+        found: list[tuple[int, int, tuple[str, ...]]] = []
+        for j, tok in enumerate(tokens):
+            for phrase, offset in self.by_key.get(tok, ()):
+                start = j - offset
+                if start >= 0 and tuple(tokens[start : start + len(phrase)]) == phrase:
+                    found.append((start, -len(phrase), phrase))
+        out: dict[int, tuple[str, ...]] = {}
+        end = 0
+        for start, _, phrase in sorted(found):
+            if start >= end:
+                out[start] = phrase
+                end = start + len(phrase)
+        return out
 
 
 def _phrase_tokens(phrase: str) -> tuple[str, ...]:
@@ -243,15 +260,15 @@ def parse_cues(text: str) -> Cues:
             else:
                 polar[variant] = 1 if mark == "+" else -1
     every: set[tuple[str, ...]] = {*polar, *wide}
-    phrases = sorted(every, key=lambda t: (-len(t), t))  # longest match first
-    by_first: dict[str, list[tuple[str, ...]]] = {}
-    for toks in phrases:
-        by_first.setdefault(toks[0], []).append(toks)
+    by_key: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    for toks in sorted(every):
+        offset = max(range(len(toks)), key=lambda k: (len(toks[k]), -k))
+        by_key.setdefault(toks[offset], []).append((toks, offset))
     return Cues(
         polar,
         frozenset(wide),
-        frozenset(by_first),
-        {k: tuple(v) for k, v in by_first.items()},
+        frozenset(by_key),
+        {k: tuple(v) for k, v in by_key.items()},
     )
 
 
@@ -332,33 +349,28 @@ class Featurizer:
     def units(self, tokens: Sequence[str]) -> tuple[Sequence[str], list[str]]:
         """Token keys (negation-marked, idioms as one cue unit) and bigram feature strings."""
         cues = self.cues
-        has_cue = not cues.first.isdisjoint(tokens)
-        if not has_cue and _NEGATORS.isdisjoint(tokens):
+        found = {} if cues.keys.isdisjoint(tokens) else cues.matches(tokens)
+        if not found and _NEGATORS.isdisjoint(tokens):
             return tokens, [f"b:{a} {b}" for a, b in pairwise(tokens)]
         marked: list[str] = []
         plain: list[str] = []  # the stream without negation marks, for the bigrams
         scope = 0
         i, n = 0, len(tokens)
         while i < n:
-            tok = tokens[i]
-            if has_cue and tok in cues.first:
-                match = next(
-                    (p for p in cues.by_first[tok] if tuple(tokens[i : i + len(p)]) == p), None
-                )
-                if match is not None:
-                    pol = cues.polar.get(match)
-                    if pol is not None:
-                        cue = _CUE_POS if pol > 0 else _CUE_NEG
-                        marked.append(cue)
-                        plain.append(cue)
-                        i += len(match)
-                        continue
-                    # a wide negation: its words are kept, its scope runs to the clause end
+            match = found.get(i) if found else None
+            if match is not None:
+                pol = cues.polar.get(match)
+                if pol is not None:
+                    cue = _CUE_POS if pol > 0 else _CUE_NEG
+                    marked.append(cue)
+                    plain.append(cue)
+                else:  # a wide negation: its words are kept, its scope runs to the clause end
                     marked.extend(match)
                     plain.extend(match)
                     scope = max(scope, _WIDE_SCOPE)
-                    i += len(match)
-                    continue
+                i += len(match)
+                continue
+            tok = tokens[i]
             if tok in _CLAUSE_END:
                 scope = 0
                 marked.append(tok)
