@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -21,9 +21,10 @@ from bot.domain.understanding.periods import period_bounds
 from bot.domain.watch import WatchProfile
 from bot.ports.clock import Clock
 from bot.ports.language import Period
-from bot.ports.posts import CountBucket, CountSeries, Window
+from bot.ports.posts import CountBucket, CountSeries, Post, Window
 from bot.services.listening import ListeningResult, ListeningService
 from bot.services.profiles import ProfileRepository
+from bot.services.sentiment import ScoredSample
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,8 @@ class Insights:
     analysis: Analysis
     profile: WatchProfile
     beyond_reach: bool = False  # the period is older than X's recent search: nothing to read
+    sentiment_by: ScoredSample | None = None
+    """Set when a language model was asked for the sample's sentiment: who answered, its tokens."""
 
     @property
     def partial(self) -> bool:
@@ -138,6 +141,13 @@ def _mentions_topic(text: str, topic: str) -> bool:
     return any(w in folded for w in words) if words else True
 
 
+def _sample_posts(result: ListeningResult, topic: str | None) -> list[Post]:
+    posts = list(result.sample)
+    if topic:
+        posts = [p for p in posts if _mentions_topic(p.text, topic)] or posts
+    return posts
+
+
 class InsightsService:
     def __init__(
         self,
@@ -147,12 +157,16 @@ class InsightsService:
         *,
         sample_size: int = 100,
         sentiment: Callable[[Iterable[str]], list[TextAnalysis]] = analyse_texts,
+        model_sentiment: Callable[[list[tuple[str, str]]], Awaitable[ScoredSample]] | None = None,
     ) -> None:
         self._listening = listening
         self._profiles = profiles
         self._clock = clock
         self._sample_size = sample_size
         self._sentiment = sentiment
+        # Optional (SENTIMENT_MODEL_SCORING): the sample labelled by the language model in one
+        # batched call, the local labels as its fallback (bot/services/sentiment.py).
+        self._model_sentiment = model_sentiment
         self._memo: dict[tuple[object, ...], tuple[float, Insights]] = {}
         self._locks: dict[tuple[object, ...], asyncio.Lock] = {}
 
@@ -201,6 +215,10 @@ class InsightsService:
             result = await self._listening.listen(
                 queries, window, self._sample_size, history=history
             )
+            scored = None
+            if self._model_sentiment is not None and result.sample:
+                posts = _sample_posts(result, topic)
+                scored = await self._model_sentiment([(p.id, p.text) for p in posts])
             # CPU-bound (sentiment, themes): off the event loop, so other turns stay responsive.
             insights = await asyncio.to_thread(
                 self._analyse,
@@ -214,6 +232,7 @@ class InsightsService:
                 zone,
                 result,
                 profile,
+                scored,
             )
             self._memo[memo_key] = (loop_now, insights)
             self._forget_old(loop_now)
@@ -255,11 +274,10 @@ class InsightsService:
         zone: ZoneInfo,
         result: ListeningResult,
         profile: WatchProfile,
+        scored: ScoredSample | None = None,
     ) -> Insights:
-        posts = list(result.sample)
-        if topic:
-            posts = [p for p in posts if _mentions_topic(p.text, topic)] or posts
-        tagged = self._sentiment([p.text for p in posts])
+        posts = _sample_posts(result, topic)
+        tagged = scored.results if scored is not None else self._sentiment([p.text for p in posts])
         analysed = [
             AnalysedPost(p, t.lang, to_sentiment(t.sentiment))
             for p, t in zip(posts, tagged, strict=True)
@@ -284,6 +302,7 @@ class InsightsService:
             analysis,
             profile,
             beyond_reach(window, self._clock.now()),
+            scored,
         )
 
     def _forget_old(self, loop_now: float) -> None:
