@@ -40,7 +40,7 @@ from bot.domain.drafts import Person
 from bot.i18n import language_of, t
 from bot.logs import correlation_id, setup_logging
 from bot.ports.clock import Clock, SystemClock
-from bot.ports.language import Intent, LanguageEngine, Period, Understanding
+from bot.ports.language import Intent, LanguageEngine, Period, SentimentScorer, Understanding
 from bot.ports.posts import PostSource
 from bot.ports.store import StorageError, StorageUnavailable, Store
 from bot.services.ask import LISTENING_INTENTS, AskService
@@ -52,6 +52,7 @@ from bot.services.insights import InsightsService
 from bot.services.listening import ListeningService
 from bot.services.maintenance import purge_cleanup_ctx
 from bot.services.profiles import ProfileRepository
+from bot.services.sentiment import SampleSentiment
 from bot.teams.actions import Actor, actor_of
 from bot.teams.answer_jobs import ANSWER_JOB, AnswerJobHandler, QueueDispatcher
 from bot.teams.approvals import build_approval_services, register_approvals
@@ -168,6 +169,16 @@ class Answering:
                     await close()
 
 
+def sample_sentiment(settings: Settings, engine: LanguageEngine) -> SampleSentiment:
+    """How the sample of an answer or briefing gets its sentiment (bot/services/sentiment.py)."""
+    scorer = (
+        engine if settings.sentiment_model_scoring and isinstance(engine, SentimentScorer) else None
+    )
+    return SampleSentiment(
+        encoder=shared_encoder() if settings.use_sentiment_embeddings else None, scorer=scorer
+    )
+
+
 def build_answering(settings: Settings, store: Store, clock: Clock) -> Answering:
     source = build_source(settings, clock)
     ledger = CostLedger(
@@ -185,13 +196,6 @@ def build_answering(settings: Settings, store: Store, clock: Clock) -> Answering
         extend_within=timedelta(hours=settings.listen_extend_hours),
     )
     profiles = ProfileRepository(store, DEFAULT_PROFILE_PATH, clock)
-    insights = InsightsService(
-        listening,
-        profiles,
-        clock,
-        sample_size=settings.listen_sample_size,
-        embeddings=PostEmbeddings(shared_encoder(), store),  # themes from meaning, vectors kept
-    )
     demo_profile = profiles.default()
     # The default profile's names serve only when a tenant's own profile cannot be read: each
     # question is understood with its tenant's names (AskService.vocabulary).
@@ -201,6 +205,16 @@ def build_answering(settings: Settings, store: Store, clock: Clock) -> Answering
         sector_terms=demo_profile.sector_terms,
     )
     engine = build_engine(settings, offline)
+    labels = sample_sentiment(settings, engine)
+    insights = InsightsService(
+        listening,
+        profiles,
+        clock,
+        sample_size=settings.listen_sample_size,
+        sentiment=labels,
+        model_sentiment=labels.score if labels.uses_model else None,
+        embeddings=PostEmbeddings(shared_encoder(), store),  # themes from meaning, vectors kept
+    )
     return Answering(
         source, listening, insights, offline, engine, AskService(insights, engine, offline)
     )

@@ -648,7 +648,14 @@ class OfflineEngine:
             steps += ["other_words"] if u.topic and not beyond else []
             key = "beyond_reach" if beyond else "no_posts"
             return AnswerDraft(
-                headline=t(lang, f"offline.headline.{key}", subject=subject, period=period),
+                headline=t(
+                    lang,
+                    f"offline.headline.{key}",
+                    subject=competitor
+                    if u.intent == Intent.COMPETITORS and competitor
+                    else subject,
+                    period=period,
+                ),
                 summary=t(lang, f"offline.summary.{key}"),
                 points=[],
                 cited_post_ids=[],

@@ -143,6 +143,27 @@ class Vocabulary:
     topics: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class PostSentiment:
+    """A model's reading of one post's sentiment."""
+
+    id: str
+    sentiment: str  # "negative" | "neutral" | "positive"
+    confidence: float  # 0..1
+    mixed: bool = False  # both praise and blame
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentScores:
+    """A batched sentiment call's result: posts the model left out are absent from `items`."""
+
+    items: dict[str, PostSentiment]
+    engine: str
+    prompt: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
 class EngineError(Exception):
     """The model could not answer (fault, timeout, invalid output): fall back, with a notice."""
 
@@ -172,3 +193,15 @@ class LanguageEngine(Protocol):
     async def write_answer(self, request: AnswerRequest) -> AnswerDraft: ...
 
     async def write_posts(self, request: DraftRequest) -> list[PostDraft]: ...
+
+
+@runtime_checkable
+class SentimentScorer(Protocol):
+    """A model that labels the sentiment of a sample of posts (≤ 100) in one batched call."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def score_sentiment(self, posts: list[tuple[str, str]]) -> SentimentScores:
+        """`posts` are (id, text) pairs; raises `EngineError` when the call fails."""
+        ...

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -23,10 +23,11 @@ from bot.domain.watch import WatchProfile
 from bot.ports.clock import Clock
 from bot.ports.embeddings import Vectors
 from bot.ports.language import Period
-from bot.ports.posts import CountBucket, CountSeries, Window
+from bot.ports.posts import CountBucket, CountSeries, Post, Window
 from bot.services.embeddings import PostEmbeddings
 from bot.services.listening import ListeningResult, ListeningService
 from bot.services.profiles import ProfileRepository
+from bot.services.sentiment import ScoredSample
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class Insights:
     analysis: Analysis
     profile: WatchProfile
     beyond_reach: bool = False  # the period is older than X's recent search: nothing to read
+    sentiment_by: ScoredSample | None = None
+    """Set when a language model was asked for the sample's sentiment: who answered, its tokens."""
 
     @property
     def partial(self) -> bool:
@@ -144,7 +147,24 @@ class _Snapshot:
     result: ListeningResult
     vectors: Vectors | None
     topic_vector: Vectors | None
+    scored: ScoredSample | None = None  # the model's sentiment labels, when it scores
     by_lang: dict[str | None, Insights] = field(default_factory=dict)
+
+
+def _sample_posts(
+    result: ListeningResult,
+    topic: str | None,
+    vectors: Vectors | None = None,
+    topic_vector: Vectors | None = None,
+) -> tuple[list[Post], Vectors | None]:
+    """The sample's posts about `topic` (all of them without a topic, or when none is), and
+    their vectors: the one matching of themes (`topic_matches`), meaning and words."""
+    posts = list(result.sample)
+    if not topic:
+        return posts, vectors
+    ok = topic_matches([p.text for p in posts], vectors, topic_vector, topic)
+    kept = [i for i, yes in enumerate(ok) if yes] or list(range(len(posts)))
+    return [posts[i] for i in kept], None if vectors is None else vectors[kept]
 
 
 class InsightsService:
@@ -156,6 +176,7 @@ class InsightsService:
         *,
         sample_size: int = 100,
         sentiment: Callable[[Iterable[str]], list[TextAnalysis]] = analyse_texts,
+        model_sentiment: Callable[[list[tuple[str, str]]], Awaitable[ScoredSample]] | None = None,
         embeddings: PostEmbeddings | None = None,
     ) -> None:
         self._listening = listening
@@ -163,6 +184,9 @@ class InsightsService:
         self._clock = clock
         self._sample_size = sample_size
         self._sentiment = sentiment
+        # Optional (SENTIMENT_MODEL_SCORING): the sample labelled by the language model in one
+        # batched call, the local labels as its fallback (bot/services/sentiment.py).
+        self._model_sentiment = model_sentiment
         self._embeddings = embeddings
         self._memo: dict[tuple[object, ...], _Snapshot] = {}
         self._locks: dict[tuple[object, ...], asyncio.Lock] = {}
@@ -215,7 +239,6 @@ class InsightsService:
                 if known is not None:
                     return known
                 # Same snapshot, labels in another language: the same figures.
-                result, vectors, topic_vector = memo.result, memo.vectors, memo.topic_vector
             else:
                 result = await self._listening.listen(
                     queries, window, self._sample_size, history=history
@@ -225,7 +248,11 @@ class InsightsService:
                     vectors = await self._embeddings.vectors(result.sample)
                     if topic and vectors is not None:
                         topic_vector = await self._embeddings.encode_text(topic)
-                memo = _Snapshot(loop_now, result, vectors, topic_vector)
+                scored = None
+                if self._model_sentiment is not None and result.sample:
+                    posts, _ = _sample_posts(result, topic, vectors, topic_vector)
+                    scored = await self._model_sentiment([(p.id, p.text) for p in posts])
+                memo = _Snapshot(loop_now, result, vectors, topic_vector, scored)
             # CPU-bound (sentiment, themes): off the event loop, so other turns stay responsive.
             insights = await asyncio.to_thread(
                 self._analyse,
@@ -237,11 +264,12 @@ class InsightsService:
                 window,
                 tz,
                 zone,
-                result,
+                memo.result,
                 profile,
-                vectors,
-                topic_vector,
+                memo.vectors,
+                memo.topic_vector,
                 lang,
+                memo.scored,
             )
             memo.by_lang[lang] = insights
             self._memo[memo_key] = memo
@@ -287,15 +315,10 @@ class InsightsService:
         vectors: Vectors | None = None,
         topic_vector: Vectors | None = None,
         lang: str | None = None,
+        scored: ScoredSample | None = None,
     ) -> Insights:
-        posts = list(result.sample)
-        if topic:
-            # The one matching of themes (`topic_matches`): meaning and words, not words alone.
-            ok = topic_matches([p.text for p in posts], vectors, topic_vector, topic)
-            kept = [i for i, yes in enumerate(ok) if yes] or list(range(len(posts)))
-            posts = [posts[i] for i in kept]
-            vectors = None if vectors is None else vectors[kept]
-        tagged = self._sentiment([p.text for p in posts])
+        posts, vectors = _sample_posts(result, topic, vectors, topic_vector)
+        tagged = scored.results if scored is not None else self._sentiment([p.text for p in posts])
         analysed = [
             AnalysedPost(p, t.lang, to_sentiment(t.sentiment))
             for p, t in zip(posts, tagged, strict=True)
@@ -327,6 +350,7 @@ class InsightsService:
             analysis,
             profile,
             beyond_reach(window, self._clock.now()),
+            scored,
         )
 
     def _forget_old(self, loop_now: float) -> None:

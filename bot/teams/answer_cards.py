@@ -255,6 +255,14 @@ def answer_card(answer: Answer, lang: str, *, show_cost: bool, context_id: str) 
             line += " · " + t(
                 lang, "answer.model_tokens", input=draft.input_tokens, output=draft.output_tokens
             )
+        by = answer.insights.sentiment_by
+        if by is not None and (by.input_tokens or by.output_tokens):
+            line += " · " + t(
+                lang,
+                "answer.sentiment_model_tokens",
+                input=by.input_tokens,
+                output=by.output_tokens,
+            )
         body.append(text_block(line, size="Small", isSubtle=True))
     named = [th for th in answer.analysis.themes.themes if not th.is_other and th.keywords]
     # The brief for "Draft a post on this": the user's topic, else the main theme's key phrase.

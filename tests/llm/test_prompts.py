@@ -14,7 +14,7 @@ from bot.ports.language import Intent, Understanding
 from tests.llm.conftest import INJECTION, make_post
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-TASKS = ("understand_question", "answer_question", "draft_posts", "explain_x")
+TASKS = ("understand_question", "answer_question", "draft_posts", "explain_x", "score_sentiment")
 
 EDITORIAL_LINE = """company:
   name: Velora
@@ -80,6 +80,9 @@ CASES: dict[str, dict[str, Any]] = {
         "previous": None,
         "revision": None,
         "findings": [],
+    },
+    "score_sentiment": {
+        "posts": [{"id": "1", "text": INJECTION}, {"id": "2", "text": "Rien à redire, bravo"}],
     },
     "explain_x": {
         "language": "French",

@@ -49,7 +49,9 @@ from bot.ports.language import (
     Intent,
     Period,
     PostDraft,
+    PostSentiment,
     SamplePost,
+    SentimentScores,
     Understanding,
     Vocabulary,
 )
@@ -67,6 +69,9 @@ LANGUAGE_NAMES: Final = {"fr": "French", "en": "English"}
 MAX_THEMES: Final = 8
 MAX_CITED: Final = 5
 MAX_POSTS: Final = 5
+MAX_SENTIMENT_POSTS: Final = 100
+SENTIMENT_POST_CHARS: Final = 400
+SENTIMENT_TOKENS_PER_POST: Final = 30  # output budget per item: {"id", "sentiment", ...}
 RETRY_DELAY_S: Final = 0.3
 _RETRYABLE: Final = (openai.InternalServerError,)
 
@@ -160,6 +165,17 @@ class _ThemeNamesOut(BaseModel):
 
 class _ExplanationOut(BaseModel):
     text: str
+
+
+class _SentimentItemOut(BaseModel):
+    id: str
+    sentiment: Literal["negative", "neutral", "positive"]
+    mixed: bool
+    confidence: float
+
+
+class _SentimentOut(BaseModel):
+    items: list[_SentimentItemOut]
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +367,46 @@ class OpenAIEngine:
                 out[item.id] = name
         return out
 
+    async def score_sentiment(self, posts: list[tuple[str, str]]) -> SentimentScores:
+        """Sentiment of (id, text) posts in one structured call (`SentimentScorer`).
+
+        At most 100 posts, each cut to 400 characters, and as many as fit `max_input_tokens`;
+        the others, and any the model leaves out or names wrongly, are absent from the result
+        (the caller keeps its local label for them).
+        """
+        items = [
+            {"id": clean_text(pid, 40), "text": clean_text(text, SENTIMENT_POST_CHARS)}
+            for pid, text in posts[:MAX_SENTIMENT_POSTS]
+        ]
+        fixed = self._prompts.render("score_sentiment", posts=[])
+        used = estimate_messages(m.content for m in fixed.messages)
+        kept: list[dict[str, str]] = []
+        for item in items:
+            cost = estimate_messages([f"{item}"]) + 2
+            if used + cost > self._config.max_input_tokens:
+                break
+            kept.append(item)
+            used += cost
+        if not kept:
+            raise EngineError(ErrorCode.CONTEXT_LENGTH, "no post fits the input budget")
+        prompt = self._prompts.render("score_sentiment", posts=kept)
+        max_out = max(self._config.max_output_tokens, SENTIMENT_TOKENS_PER_POST * len(kept) + 50)
+        result = await self._call(prompt, _SentimentOut, max_output_tokens=max_out)
+        known = {item["id"] for item in kept}
+        out: dict[str, PostSentiment] = {}
+        for got in cast(_SentimentOut, result.value).items:
+            pid = got.id.strip()
+            if pid in known and pid not in out:
+                confidence = min(1.0, max(0.0, got.confidence))
+                out[pid] = PostSentiment(pid, got.sentiment, confidence, got.mixed)
+        if not out:
+            raise EngineError(ErrorCode.INVALID_OUTPUT, "no usable sentiment item")
+        if len(out) < len(kept):
+            log.info("llm %s: %d of %d posts labelled", result.prompt_id, len(out), len(kept))
+        return SentimentScores(
+            out, self.name, result.prompt_id, result.input_tokens, result.output_tokens
+        )
+
     # -- budget, call, checks ------------------------------------------------------------------
 
     def _budgeted(
@@ -368,7 +424,13 @@ class OpenAIEngine:
             raise EngineError(ErrorCode.CONTEXT_LENGTH, f"{fixed.prompt_id}: {used} tokens")
         return budget_sample(posts, list(themes), budget)
 
-    async def _call(self, prompt: RenderedPrompt, response_format: type[M]) -> _Result:
+    async def _call(
+        self,
+        prompt: RenderedPrompt,
+        response_format: type[M],
+        *,
+        max_output_tokens: int | None = None,
+    ) -> _Result:
         cfg = self._config
         estimate = estimate_messages(m.content for m in prompt.messages)
         started = time.monotonic()
@@ -382,7 +444,7 @@ class OpenAIEngine:
                         model=cfg.model_name,
                         messages=cast(Any, prompt.to_openai()),
                         response_format=response_format,
-                        max_completion_tokens=cfg.max_output_tokens,
+                        max_completion_tokens=max_output_tokens or cfg.max_output_tokens,
                         **extra,
                     ),
                     started,
