@@ -22,7 +22,7 @@ from typing import Any
 
 from bot.domain.analysis.summary import Analysis, DataFlag
 from bot.domain.claims import Kind, categories_in, find_claims, supported
-from bot.domain.grounding import allowed_numbers, unsupported_numbers
+from bot.domain.grounding import allowed_numbers, no_posts_found, unsupported_numbers
 from bot.ports.language import (
     AnswerDraft,
     AnswerRequest,
@@ -159,10 +159,9 @@ def figures_of(insights: Insights) -> dict[str, str | int | float]:
 
 
 def nothing_found(figures: dict[str, str | int | float]) -> bool:
-    """No post read and none counted over the period (an unknown count with no post read
-    counts as none): the answer must say "no posts about X", not describe a volume."""
-    total = figures.get("total_mentions", figures.get("today_mentions"))
-    return figures.get("sample_size") == 0 and total in (0, None)
+    """No post read and none counted over the period: the answer must say "no posts about X",
+    not describe a volume (`bot.domain.grounding.no_posts_found`)."""
+    return no_posts_found(figures)
 
 
 def _iso_date(value: str | None) -> date | None:
