@@ -324,7 +324,9 @@ class InsightsService:
             for p, t in zip(posts, tagged, strict=True)
         ]
         counts = merge_series(result.counts)
-        exclude = [*profile.names, *profile.handles]
+        # Never a theme label: our names and handles, nor our spokespeople's (a person's name).
+        people = [w for p in profile.spokespeople for w in (p.name, *p.handles)]
+        exclude = [*profile.names, *profile.handles, *people]
         # A past period is read as if at its last second: "today" of the analysis is that day.
         past = period is Period.YESTERDAY or window.end < self._clock.now() - timedelta(minutes=1)
         as_of = window.end - timedelta(seconds=1) if past else window.end
