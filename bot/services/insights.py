@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.domain.analysis import AnalysedPost, to_sentiment
 from bot.domain.analysis.summary import Analysis, analyse
+from bot.domain.costs import CostLine
 from bot.domain.queries import build_queries, term_operator
 from bot.domain.sentiment import TextAnalysis, analyse_texts
 from bot.domain.text import fold_accents
@@ -71,8 +72,11 @@ def period_window(period: Period, now: datetime, tz: tzinfo) -> tuple[Window, ti
 
 
 def _history(start: datetime, now: datetime) -> timedelta:
-    """As many previous days as X's 7-day recent window allows."""
-    return max(timedelta(0), min(timedelta(days=BASELINE_DAYS), X_RECENT_LIMIT - (now - start)))
+    """As many previous days as X's 7-day recent window allows, in whole hours (the baseline's
+    counts are hourly): the same for every ask within the hour, so a re-ask finds the listening
+    cache instead of reading (and paying for) the posts again."""
+    span = max(timedelta(0), min(timedelta(days=BASELINE_DAYS), X_RECENT_LIMIT - (now - start)))
+    return timedelta(hours=int(span.total_seconds() // 3600))
 
 
 def merge_series(series: Sequence[CountSeries]) -> CountSeries | None:
@@ -166,7 +170,10 @@ class InsightsService:
             memo = self._memo.get(memo_key)
             loop_now = asyncio.get_running_loop().time()
             if memo is not None and loop_now - memo[0] < MEMO_SECONDS:
-                return memo[1]
+                # Nothing was read from X for this ask: its cost line says so (the first ask's
+                # line belongs to the first ask).
+                free = replace(memo[1].listening, cost=CostLine(posts_billed=0), from_cache=True)
+                return replace(memo[1], listening=free)
             result = await self._listening.listen(
                 queries, window, self._sample_size, history=history
             )

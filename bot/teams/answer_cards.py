@@ -246,9 +246,12 @@ def answer_card(answer: Answer, lang: str, *, show_cost: bool, context_id: str) 
     return adaptive_card(body, actions)
 
 
-def more_posts_card(posts: list[Post], lang: str) -> Card:
+def more_posts_card(posts: list[Post], lang: str, *, sample: int | None = None) -> Card:
+    """Posts of the answer's sample not shown on its card; `sample`: how many were read (the
+    figure the answer card gives), so that both cards tell the same numbers."""
     if not posts:
         return adaptive_card([text_block(t(lang, "answer.no_more"))])
-    body = [text_block(t(lang, "answer.more_title", count=len(posts)), weight="Bolder")]
+    title = t(lang, "answer.more_title", count=len(posts), sample=max(sample or 0, len(posts)))
+    body = [text_block(title, weight="Bolder")]
     body += [text_block(post_excerpt(p), size="Small") for p in posts]
     return adaptive_card(body)

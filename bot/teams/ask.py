@@ -181,6 +181,12 @@ class AnswerComposer:
         return context_id
 
 
+def _card_lang(actor: Actor, data: dict[str, Any]) -> str:
+    """The language of the card a button was on (its data), else the client's."""
+    lang = data.get("lang")
+    return lang if lang in ("fr", "en") else actor.lang
+
+
 def answer_context_key(tenant_id: str | None, context_id: str) -> str:
     safe = "".join(c for c in context_id if c.isalnum())[:32] or "none"
     return f"cache/answers/{tenant_id or 'no-tenant'}/{safe}"
@@ -258,12 +264,13 @@ class AskInTeams:
 
     async def _more(self, context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         saved = await self._context(actor, data)
-        lang = actor.lang
+        lang = _card_lang(actor, data)
         if saved is None:
             return ActionResult(message=t(lang, "answer.no_more"))
         shown = set(saved.get("shown", []))
         posts = [post_from_json(p) for p in saved["posts"] if p["id"] not in shown]
-        await context.send_activity(card_activity(more_posts_card(posts[:MORE_POSTS], lang)))
+        card = more_posts_card(posts[:MORE_POSTS], lang, sample=saved.get("sample_size"))
+        await context.send_activity(card_activity(card))
         return ActionResult(message=None)
 
     async def _explain(
@@ -271,7 +278,8 @@ class AskInTeams:
     ) -> ActionResult:
         saved = await self._context(actor, data)
         sample = saved.get("sample_size", 0) if saved else 0
-        card = adaptive_card([text_block(t(actor.lang, "answer.explain_text", sample=sample))])
+        lang = _card_lang(actor, data)
+        card = adaptive_card([text_block(t(lang, "answer.explain_text", sample=sample))])
         await context.send_activity(card_activity(card))
         return ActionResult(message=None)
 
@@ -280,5 +288,5 @@ class AskInTeams:
     ) -> ActionResult:
         topic = str(data.get("topic") or "")
         if self._start_draft is None:
-            return ActionResult(message=t(actor.lang, "placeholder.not_ready"))
-        return await self._start_draft(context, actor, topic, actor.lang)
+            return ActionResult(message=t(_card_lang(actor, data), "placeholder.not_ready"))
+        return await self._start_draft(context, actor, topic, _card_lang(actor, data))

@@ -408,8 +408,10 @@ class DraftCardFlow:
         *,
         source: Source = "answer",
     ) -> ActionResult:
-        """For `answer.draft`: send the variants card below, answer the invoke with a message."""
-        ui = actor.lang
+        """For `answer.draft`: send the variants card below, answer the invoke with a message.
+        Every string of the cards follows `lang` (the language of the answer the button was on),
+        whatever the client's locale."""
+        ui = lang if lang in ("fr", "en") else actor.lang
         topic = " ".join((topic or "").split())[:200]
         brief = topic or t(ui, "drafting.ask_brief")
         try:
@@ -421,7 +423,13 @@ class DraftCardFlow:
         if not variants:
             return ActionResult(message=t(ui, "drafting.no_variant"))
         post_lang = variants[0].report.lang or lang
-        stateless = {"lang": post_lang, "topic": topic, "brief": brief, "source": source}
+        stateless = {
+            "lang": post_lang,
+            "ui": ui,
+            "topic": topic,
+            "brief": brief,
+            "source": source,
+        }
         card = variants_card(variants, ui, brief=brief, post_lang=post_lang, stateless=stateless)
         await turn_context.send_activity(card_activity(card))
         return ActionResult(message=t(ui, "drafting.card.sent_below"))
@@ -442,9 +450,16 @@ class DraftCardFlow:
         return variant, lang, source
 
     @staticmethod
-    def _stateless(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    def _ui(actor: Actor, data: dict[str, Any]) -> str:
+        """The cards' language: the one the flow started in (card data), else the client's."""
+        ui = data.get("ui")
+        return ui if ui in ("fr", "en") else actor.lang
+
+    @classmethod
+    def _stateless(cls, data: dict[str, Any], lang: str) -> dict[str, Any]:
         return {
             "lang": lang,
+            "ui": data.get("ui") if data.get("ui") in ("fr", "en") else None,
             "topic": data.get("topic"),
             "brief": data.get("brief"),
             "source": data.get("source"),
@@ -457,7 +472,7 @@ class DraftCardFlow:
             actor, {k: v for k, v in data.items() if k != TEXT_INPUT}
         )
         card = review_card(
-            variant, actor.lang, post_lang=lang, stateless=self._stateless(data, lang)
+            variant, self._ui(actor, data), post_lang=lang, stateless=self._stateless(data, lang)
         )
         return ActionResult(card=card)
 
@@ -465,19 +480,20 @@ class DraftCardFlow:
         self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
     ) -> ActionResult:
         variant, lang, _ = await self._variant(actor, data)
+        ui = self._ui(actor, data)
         card = review_card(
             variant,
-            actor.lang,
+            ui,
             post_lang=lang,
             stateless=self._stateless(data, lang),
-            message=t(actor.lang, "drafting.edited"),
+            message=t(ui, "drafting.edited"),
         )
         return ActionResult(card=card)
 
     async def on_submit(
         self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
     ) -> ActionResult:
-        ui = actor.lang
+        ui = self._ui(actor, data)
         variant, lang, source = await self._variant(actor, data)
         stateless = self._stateless(data, lang)
         if self._require_role and not may_submit(actor):

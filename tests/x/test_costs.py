@@ -53,9 +53,24 @@ def test_cost_line_renders() -> None:
         PriceTable(),
     )
     assert full.render() == "1 post read, 2 users read, 1 counts request, ≈ $0.03"
-    assert CostLine().render() == "no new X reads, ≈ $0.00"
+    assert CostLine().render() == "no new X reads, nothing billed"
+    assert CostLine(posts_billed=0).render("fr") == "aucune nouvelle lecture X, rien de facturé"
     repeat = CostLine.of(Usage(posts_read=5), Usage(), PriceTable())
-    assert repeat.render() == "5 posts read (already read today, not billed again), ≈ $0.00"
+    assert repeat.render() == (
+        "5 posts read (5 already read today, not billed again), nothing billed"
+    )
+    # Some posts new, some read again, a counts request: the dollars are what is billed.
+    mixed = CostLine.of(
+        Usage(posts_read=100, counts_requests=1),
+        Usage(posts_read=40, counts_requests=1),
+        PriceTable(),
+    )
+    assert mixed.render() == (
+        "100 posts read (60 already read today, not billed again), 1 counts request, ≈ $0.21"
+    )
+    assert mixed.render("fr") == (
+        "100 posts lus (60 déjà lus aujourd'hui, non refacturés), 1 requête de volume, ≈ 0,21 $"
+    )
     assert format_dollars(Decimal("0.005")) == "$0.01"
     assert format_dollars(Decimal("0.002")) == "$0.002"  # never "$0.00" for a real cost
     assert format_dollars(Decimal("1234.5"), "fr") == "1\u202f234,50 $"
