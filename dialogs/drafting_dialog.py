@@ -23,6 +23,7 @@ import logging
 import re
 import uuid
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from botbuilder.core import TurnContext
@@ -44,11 +45,14 @@ from bot.teams.drafting_cards import (
     SUBMIT_KEY,
     TEXT_INPUT,
     SubmitForApproval,
+    done_variants_card,
     may_submit,
     review_card,
     submission_context,
+    submitted_card,
     variants_card,
 )
+from bot.teams.stale_cards import Submissions, sent_line
 from dialogs.interruptions import CancelAndHelpDialog, command_of, is_help
 
 logger = logging.getLogger(__name__)
@@ -100,6 +104,7 @@ def _state_of(options: object, activity_locale: str | None) -> dict[str, Any]:
     brief = data.get("brief") or data.get("topic")
     data["brief"] = " ".join(str(brief).split()) if brief else None
     data["lang"] = data.get("lang") or language_of(activity_locale)
+    data["ui"] = data.get("ui") or data["lang"]  # the cards' language, even when the post's changes
     if data.get("source") not in ("request", "answer", "alert"):
         data["source"] = "request"
     data["count"] = int(data.get("count") or 3)
@@ -116,10 +121,12 @@ class DraftingDialog(CancelAndHelpDialog):
         roles: RoleResolver | None = None,
         require_role: bool = True,
         dialog_id: str = DRAFTING_DIALOG_ID,
+        submissions: Submissions | None = None,
     ) -> None:
         super().__init__(dialog_id)
         self._drafting = drafting
         self._submit = submit_for_approval
+        self._submissions = submissions
         self._roles = roles
         self._require_role = require_role
         self.add_dialog(
@@ -162,8 +169,11 @@ class DraftingDialog(CancelAndHelpDialog):
         return "brief" if step == 0 else "choose"
 
     @staticmethod
-    def _ui(context: TurnContext) -> str:
-        return language_of(context.activity.locale)
+    def _ui(context: TurnContext, state: dict[str, Any] | None = None) -> str:
+        """The language of every card and message of this flow: the one the request was
+        understood in (kept in the state), else the client's locale."""
+        ui = (state or {}).get("ui")
+        return ui if ui in ("fr", "en") else language_of(context.activity.locale)
 
     @staticmethod
     def _tenant(context: TurnContext) -> str:
@@ -201,12 +211,12 @@ class DraftingDialog(CancelAndHelpDialog):
         if state.get("brief"):
             return await step.next(state["brief"])
         key = "drafting.ask_brief_again" if state.get("asked") else "drafting.ask_brief"
-        await step.context.send_activity(t(self._ui(step.context), key))
+        await step.context.send_activity(t(self._ui(step.context, state), key))
         return Dialog.end_of_turn
 
     async def variants_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         state: dict[str, Any] = step.values["state"]
-        ui = self._ui(step.context)
+        ui = self._ui(step.context, state)
         brief = " ".join(str(step.result or "").split())
         if not brief:
             return await step.replace_dialog(CHOOSE, {**state, "brief": None, "asked": True})
@@ -248,12 +258,13 @@ class DraftingDialog(CancelAndHelpDialog):
     ) -> None:
         card = variants_card(
             variants,
-            self._ui(context),
+            self._ui(context, state),
             brief=state["brief"],
             post_lang=state["lang"],
             revision=state.get("revision_shown"),
         )
-        await context.send_activity(card_activity(card))
+        sent = await context.send_activity(card_activity(card))
+        state["variants_card"] = sent.id if sent is not None else None
 
     async def pick_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         state: dict[str, Any] = step.values["state"]
@@ -303,14 +314,15 @@ class DraftingDialog(CancelAndHelpDialog):
             self._tenant(step.context), state["selected"], state["lang"], source=state["source"]
         )
         card = review_card(
-            variant, self._ui(step.context), post_lang=state["lang"], message=message
+            variant, self._ui(step.context, state), post_lang=state["lang"], message=message
         )
-        await step.context.send_activity(card_activity(card))
+        sent = await step.context.send_activity(card_activity(card))
+        state["review_card"] = sent.id if sent is not None else None
         return Dialog.end_of_turn
 
     async def decide_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         state: dict[str, Any] = step.values["state"]
-        ui = self._ui(step.context)
+        ui = self._ui(step.context, state)
         text, value = self._reply(step.context)
         action = value.get(SUBMIT_KEY)
         command = command_of(text)
@@ -365,7 +377,7 @@ class DraftingDialog(CancelAndHelpDialog):
     async def _submit_step(
         self, step: WaterfallStepContext, state: dict[str, Any], *, anyway: bool
     ) -> DialogTurnResult:
-        ui = self._ui(step.context)
+        ui = self._ui(step.context, state)
         variant = await self._drafting.variant_from_data(
             self._tenant(step.context), state["selected"], state["lang"], source=state["source"]
         )
@@ -384,14 +396,46 @@ class DraftingDialog(CancelAndHelpDialog):
             variant, source=state["source"], brief=state["brief"], topic=state.get("topic")
         )
         try:
-            confirmation = await self._submit(actor, variant.text, state["lang"], context)
+            draft_id = await self._submit(actor, variant.text, state["lang"], context)
         except Exception:
             ref = uuid.uuid4().hex[:8]
             logger.exception("submit for approval failed (ref %s)", ref)
             await step.context.send_activity(t(ui, "drafting.submit_failed", ref=ref))
             return await step.replace_dialog(REVIEW, state)
-        await step.context.send_activity(t(ui, "drafting.submitted", confirmation=confirmation))
+        name = actor.name or actor.user_id
+        if self._submissions is not None:
+            await self._submissions.record(
+                actor.tenant_id, self.flow_of(step.context), draft_id, name, variant.text, ui
+            )
+        sent = sent_line(ui, name, datetime.now(UTC))
+        await self._retire_cards(step.context, state, variant.text, ui, sent)
+        await step.context.send_activity(t(ui, "drafting.submitted", state=sent))
         return await step.end_dialog({"submitted": True, "text": variant.text})
+
+    @staticmethod
+    def flow_of(context: TurnContext) -> str:
+        """The drafting dialog's flow, for stale buttons: its conversation."""
+        conversation = context.activity.conversation
+        return f"dialog-{conversation.id if conversation else 'none'}"
+
+    @staticmethod
+    async def _retire_cards(
+        context: TurnContext, state: dict[str, Any], text: str, ui: str, sent: str
+    ) -> None:
+        """Update the flow's cards in place: their buttons give way to the state."""
+        for key, card in (
+            ("review_card", submitted_card(text, ui, sent)),
+            ("variants_card", done_variants_card(str(state.get("brief") or ""), ui, sent)),
+        ):
+            card_id = state.get(key)
+            if not card_id:
+                continue
+            update = card_activity(card)
+            update.id = str(card_id)
+            try:
+                await context.update_activity(update)
+            except Exception:  # the new state is also said in a message just below
+                logger.warning("could not update a drafting card in place")
 
 
 __all__ = ["DRAFTING_DIALOG_ID", "DraftOptions", "DraftingDialog", "SubmitForApproval"]
