@@ -199,13 +199,52 @@ async def test_caveats_are_rendered_in_the_users_language() -> None:
 
 async def test_next_steps_follow_the_figures() -> None:
     alert = await ENGINE.write_answer(
-        _request(lang="en", figures={"crisis_level": "alert", "negative_share": 0.7})
+        _request(
+            lang="en", figures={"crisis_level": "alert", "negative_share": 0.7, "sample_size": 80}
+        )
     )
     assert any("comms" in s for s in alert.next_steps)
+    assert any("holding" in s for s in alert.next_steps)
     calm = await ENGINE.write_answer(
-        _request(lang="en", figures={"negative_share": 0.05, "positive_share": 0.7})
+        _request(
+            lang="en",
+            figures={"negative_share": 0.05, "positive_share": 0.7, "sample_size": 80},
+            themes=[],
+        )
     )
     assert any("thank" in s for s in calm.next_steps)
+    # Specific: the negative theme by name, the critical voice by handle — never the generic
+    # "look at the posts behind these figures".
+    watch = await ENGINE.write_answer(
+        _request(
+            lang="fr",
+            figures={
+                **FIGURES,
+                "volume_ratio": 1.2,
+                "top_voice_handle": "@critique",
+                "top_voice_stance": "negative",
+            },
+        )
+    )
+    assert watch.next_steps == [
+        "Surveiller « Batterie » (60\u202f% de posts négatifs) : je peux vous alerter si cela "
+        "s'amplifie",
+        "Envisager de répondre à @critique, via l'équipe communication (je peux proposer une "
+        "réponse, à faire valider)",
+    ]
+    quiet = await ENGINE.write_answer(
+        _request(
+            lang="en",
+            figures={"negative_share": 0.1, "positive_share": 0.2, "sample_size": 50},
+            themes=[],
+        )
+    )
+    assert quiet.next_steps == ["Nothing to do for now"]
+    # Nothing read: no advice at all (the card then has no "What to do" section).
+    empty = await ENGINE.write_answer(_request(lang="en", figures={"sample_size": 0}, themes=[]))
+    assert empty.next_steps == []
+    everything = " ".join([*alert.next_steps, *calm.next_steps, *watch.next_steps])
+    assert "behind these figures" not in everything and "derrière ces chiffres" not in everything
     respond = await ENGINE.write_answer(
         _request(Intent.SHOULD_RESPOND, "fr", figures={"decision": "escalate_to_comms"})
     )

@@ -400,35 +400,69 @@ def _cited(
     return cited
 
 
-def _next_steps(intent: Intent, f: _Figures) -> list[str]:
+NextStep = tuple[str, dict[str, str]]
+_WATCH_THEME_NEGATIVE: Final = 0.5  # a theme at least this negative is worth watching
+_WATCH_THEME_SIZE: Final = 3
+
+
+def _negative_theme(
+    themes: Sequence[dict[str, str | int | float]], lang: str
+) -> tuple[str, str] | None:
+    """(label, negative share as text) of the most negative sizeable theme, if any."""
+    best: tuple[float, str] | None = None
+    for theme in themes:
+        label, share, size = theme.get("label"), theme.get("negative_share"), theme.get("size")
+        if not isinstance(label, str) or not isinstance(share, int | float):
+            continue
+        if share < _WATCH_THEME_NEGATIVE or (isinstance(size, int) and size < _WATCH_THEME_SIZE):
+            continue
+        if best is None or share > best[0]:
+            best = (float(share), _label(label) or label)
+    if best is None:
+        return None
+    return best[1], format_figure("negative_share", best[0], lang) or ""
+
+
+def _next_steps(
+    intent: Intent,
+    f: _Figures,
+    themes: Sequence[dict[str, str | int | float]] = (),
+    lang: str = "en",
+) -> list[NextStep]:
+    """Specific next steps (answer a voice, watch a theme, prepare a holding statement,
+    nothing to do), or none when the figures do not support any (no posts, a listing)."""
     decision = f.code("decision", ("respond", "escalate_to_comms", "watch", "ignore"))
     if intent == Intent.SHOULD_RESPOND and decision is not None:
-        return {
-            "respond": ["draft_reply"],
-            "escalate_to_comms": ["talk_to_comms"],
-            "watch": ["keep_watching"],
-            "ignore": ["no_action"],
+        code = {
+            "respond": "draft_reply",
+            "escalate_to_comms": "talk_to_comms",
+            "watch": "keep_watching",
+            "ignore": "no_action",
         }[decision]
+        return [(code, {})]
+    if intent in (Intent.SHOW_POSTS, Intent.EXPLAIN) or not f.number("sample_size"):
+        return []  # nothing read, or a listing: no advice to give
     level = f.code("crisis_level", ("calm", "watch", "alert"))
     ratio = f.number("volume_ratio")
     negative = f.number("negative_share")
     positive = f.number("positive_share")
-    steps: list[str] = []
+    voice = f.get("top_voice_handle")
+    critical_voice = voice is not None and f.code("top_voice_stance", ("negative",)) is not None
+    theme = _negative_theme(themes, lang)
+    steps: list[NextStep] = []
     hot = (negative is not None and negative >= 0.5) and (ratio is not None and ratio >= 2.0)
     if level == "alert" or hot:
-        steps += ["talk_to_comms", "holding_statement"]
-    elif (
-        level == "watch"
-        or (ratio is not None and ratio >= 1.5)
-        or (negative is not None and negative >= 0.35)
-    ):
-        steps += ["keep_watching", "see_posts"]
-    elif positive is not None and positive >= 0.5:
-        steps += ["draft_thanks", "see_posts"]
-    else:
-        steps.append("see_posts")
-    if intent == Intent.SHOW_POSTS:
-        steps = [s for s in steps if s != "see_posts"] + ["more_posts"]
+        steps += [("talk_to_comms", {}), ("holding_statement", {})]
+    elif theme is not None:
+        steps.append(("watch_theme", {"theme": theme[0], "negative": theme[1]}))
+    elif level == "watch" or (ratio is not None and ratio >= 1.5):
+        steps.append(("keep_watching", {}))
+    if critical_voice and voice is not None:
+        steps.append(("answer_voice", {"handle": voice.lstrip("@")}))
+    if not steps and positive is not None and positive >= 0.5:
+        steps.append(("draft_thanks", {}))
+    if not steps and level in (None, "calm") and (negative is None or negative < 0.35):
+        steps.append(("no_action", {}))
     return steps[:3]
 
 
@@ -604,7 +638,10 @@ class OfflineEngine:
             summary=_summary(u.intent, f, lang, period, competitor),
             points=points,
             cited_post_ids=_cited(u.intent, request.themes, request.posts),
-            next_steps=[t(lang, f"offline.next.{code}") for code in _next_steps(u.intent, f)],
+            next_steps=[
+                t(lang, f"offline.next.{code}", **params)
+                for code, params in _next_steps(u.intent, f, request.themes, lang)
+            ],
             engine=ENGINE_NAME,
             prompt=None,
             notice="offline",
