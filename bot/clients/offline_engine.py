@@ -63,11 +63,13 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Final
 
+from bot.domain.analysis.stopwords import ENGLISH, FRENCH
 from bot.domain.editorial import EditorialError, EditorialLine, Lang, Pillar, fold
 from bot.domain.intents import understand as classify
 from bot.domain.intents import warm_up
 from bot.domain.language import detect_language
 from bot.i18n import t, t_list
+from bot.ports.embeddings import SentenceEncoder
 from bot.ports.language import (
     AnswerDraft,
     AnswerRequest,
@@ -494,16 +496,72 @@ def _revision_flags(revision: str | None) -> dict[str, bool]:
     }
 
 
+_STOPWORDS: Final = frozenset(fold(w) for w in FRENCH | ENGLISH)
+
+
+def _content_words(text: str) -> set[str]:
+    """The words that say what a text is about (« notre » and "with" say nothing)."""
+    return {w for w in _WORD_RE.findall(fold(text)) if w not in _STOPWORDS}
+
+
 def _ranked_pillars(line: EditorialLine, brief: str, lang: Lang) -> list[Pillar]:
-    words = set(_WORD_RE.findall(fold(brief)))
+    words = _content_words(brief)
 
     def overlap(pillar: Pillar) -> int:
         text = " ".join([pillar.id, *pillar.name.values(), *pillar.key_messages.get(lang, [])])
-        return len(words & set(_WORD_RE.findall(fold(text.replace("_", " ")))))
+        return len(words & _content_words(text.replace("_", " ")))
 
     usable = [p for p in line.pillars if p.key_messages.get(lang)]
     indexed = sorted(enumerate(usable), key=lambda ip: (-overlap(ip[1]), ip[0]))
     return [p for _, p in indexed]
+
+
+_PILLAR_NAME_WEIGHT: Final = 0.3  # a message counts more than its pillar's name
+_SHARED_WORD_BONUS: Final = 0.25  # the topic's own words in a message (« freins »)
+
+
+def _ranked_messages(
+    line: EditorialLine, brief: str, lang: Lang, encoder: SentenceEncoder | None
+) -> list[tuple[Pillar, str]]:
+    """Every (pillar, key message) of `lang`, closest to the brief first: by meaning with the
+    multilingual sentence encoder (« nouvelle batterie » is nearer the e-bike message than
+    the workshop one), word overlap breaking ties; word overlap alone without an encoder."""
+    pillars = _ranked_pillars(line, brief, lang)
+    pairs = [(p, m) for p in pillars for m in p.key_messages[lang]]
+    if encoder is None or not pairs or not brief.strip():
+        # pillar order, then each pillar's messages in turn (the former behaviour)
+        depth = max((len(p.key_messages[lang]) for p in pillars), default=0)
+        return [
+            (p, p.key_messages[lang][k])
+            for k in range(depth)
+            for p in pillars
+            if k < len(p.key_messages[lang])
+        ]
+    try:
+        names = [" ".join(p.name.values()) for p in pillars]
+        vectors = encoder.encode([brief, *[m for _, m in pairs], *names])
+    except Exception:  # the encoder is a bonus: word overlap still ranks
+        return _ranked_messages(line, brief, lang, None)
+    query = vectors[0]
+    messages = vectors[1 : 1 + len(pairs)]
+    words = _content_words(brief)
+
+    def shared(message: str) -> int:
+        return len(words & _content_words(message))
+
+    name_of = {id(p): vectors[1 + len(pairs) + i] for i, p in enumerate(pillars)}
+    rank_of = {id(p): i for i, p in enumerate(pillars)}
+    scored = [
+        (
+            float(messages[i] @ query)
+            + _PILLAR_NAME_WEIGHT * float(name_of[id(p)] @ query)
+            + _SHARED_WORD_BONUS * shared(m),
+            -rank_of[id(p)],
+            i,
+        )
+        for i, (p, m) in enumerate(pairs)
+    ]
+    return [pairs[i] for *_, i in sorted(scored, reverse=True)]
 
 
 def _clean_brief(brief: str) -> str:
@@ -567,7 +625,14 @@ class OfflineEngine:
         own_names: Sequence[str] = (),
         sector_terms: Sequence[str] = (),
         preload: bool = False,
+        encoder: SentenceEncoder | None = None,
+        use_encoder: bool = True,
     ) -> None:
+        """`encoder` ranks the editorial line's key messages by closeness to a draft's topic
+        (default: the process's shared multilingual encoder, loaded on first use);
+        `use_encoder=False` ranks them by shared words only."""
+        self._given_encoder = encoder
+        self._use_encoder = use_encoder
         self._vocabulary = Vocabulary(
             own_names=tuple(own_names),
             competitors=tuple(competitors),
@@ -576,6 +641,19 @@ class OfflineEngine:
         )
         if preload:
             warm_up()
+
+    def _encoder(self) -> SentenceEncoder | None:
+        if not self._use_encoder:
+            return None
+        if self._given_encoder is None:
+            try:
+                from bot.clients.encoder import shared_encoder
+
+                self._given_encoder = shared_encoder()
+            except Exception:  # pragma: no cover - the package ships with the runtime deps
+                self._use_encoder = False
+                return None
+        return self._given_encoder
 
     @property
     def name(self) -> str:
@@ -671,7 +749,7 @@ class OfflineEngine:
         templates = t_list(lang, f"offline.drafts.{style}")
         if untranslated:
             templates = [tpl for tpl in templates if "{brief}" not in tpl] or ["{message}"]
-        pillars = _ranked_pillars(line, request.brief, lang)
+        ranked = _ranked_messages(line, _clean_brief(request.brief), lang, self._encoder())
         sign_off = _sign_off(line, lang)
         limit = 140 if flags["shorter"] else _MAX_POST_CHARS
         count = max(1, min(request.count, _MAX_VARIANTS))
@@ -682,12 +760,8 @@ class OfflineEngine:
         ]
         out: list[PostDraft] = []
         for i in range(count):
-            pillar = pillars[i % len(pillars)] if pillars else None
-            if pillar is not None:
-                messages = pillar.key_messages[lang]
-                message = messages[(i // len(pillars)) % len(messages)]
-            else:
-                message = ""
+            # the key messages closest to the topic, best first
+            pillar, message = ranked[i % len(ranked)] if ranked else (None, "")
             template = templates[i % len(templates)]
             text = self._compose(template, brief, message, limit, line, flags["shorter"], sign_off)
             if pillar is not None:
