@@ -87,7 +87,9 @@ def _facts(answer: Answer, lang: str) -> dict[str, Any]:
 # tests/teams/test_charts.py with a colour-vision simulation.
 TONE_COLORS = {"negative": "divergingRed", "neutral": "neutral", "positive": "divergingBlue"}
 VOLUME_COLOR = "divergingBlue"
-MAX_HOURS = 12  # hour labels stay readable (not cut to "0. 0. 1.") at a chat card's width
+# The renderer gives each x label (width − 80 px) / points, and cuts longer ones ("0. 0. 1."):
+# at a chat card's width, six labels ("08h", "10 AM") fit — more hours are grouped (2 h, 4 h).
+MAX_POINTS = 6
 Y_TICKS = 4  # the renderer draws four intervals: a maximum divisible by 4 gives integer ticks
 
 
@@ -105,11 +107,23 @@ def integer_axis_max(peak: int) -> int:
 
 
 def _hourly(answer: Answer) -> list[tuple[datetime, int]]:
+    """Mentions per bucket over the answer's period (the counts also cover baseline days)."""
+    window = answer.insights.window
     totals: dict[datetime, int] = {}
     for series in answer.insights.listening.counts:
         for b in series.buckets:
-            totals[b.start] = totals.get(b.start, 0) + b.count
+            if b.end > window.start and b.start < window.end:
+                totals[b.start] = totals.get(b.start, 0) + b.count
     return sorted(totals.items())
+
+
+def _grouped(points: list[tuple[datetime, int]]) -> list[tuple[datetime, int]]:
+    """At most MAX_POINTS points: consecutive buckets summed, each labelled by its start."""
+    size = -(-len(points) // MAX_POINTS)
+    return [
+        (points[i][0], sum(count for _, count in points[i : i + size]))
+        for i in range(0, len(points), size)
+    ]
 
 
 def _charts(answer: Answer, lang: str) -> list[dict[str, Any]]:
@@ -141,7 +155,7 @@ def _charts(answer: Answer, lang: str) -> list[dict[str, Any]]:
     hourly = _hourly(answer)
     if len(hourly) >= 2:
         zone = _zone(answer.insights.tz)
-        recent = [(start.astimezone(zone).hour, count) for start, count in hourly[-MAX_HOURS:]]
+        recent = [(start.astimezone(zone).hour, count) for start, count in _grouped(hourly)]
         points = [{"x": hour_label(h, lang), "y": count} for h, count in recent]
         labels = [p["x"] for p in points]
         if len(set(labels)) == len(labels):  # hourly buckets (a category axis needs unique x)

@@ -82,7 +82,7 @@ async def test_answer_card_charts(demo: Pulse) -> None:
         donut, line = charts["Chart.Donut"], charts["Chart.Line"]
         assert [d["color"] for d in donut["data"]] == list(TONE_COLORS.values())
         values = line["data"][0]["values"]
-        assert 2 <= len(values) <= 12
+        assert 2 <= len(values) <= 6
         assert all(re.match(hour, v["x"]) for v in values), values
         assert line["yMin"] == 0 and line["yMax"] % 4 == 0
         assert line["yMax"] >= max(v["y"] for v in values)
