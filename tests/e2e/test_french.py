@@ -29,7 +29,7 @@ QUESTION = "qu'est-ce qu'on dit de nous aujourd'hui ?"
 # bot/locales/fr.*.json
 WELCOME = re.compile(r"^(Bonjour, je suis Pulse|Hello, I'm Pulse)$")  # welcome.title
 MENTIONS_TODAY = "Mentions aujourd'hui"  # answer.facts.mentions_today
-TONE_CHART = "Tonalité des posts lus"  # answer.chart_tone
+VOLUME_CHART = "Mentions par heure"  # answer.chart_volume
 DRAFT_BUTTON = "Rédiger un post là-dessus"  # answer.buttons.draft
 VARIANTS_TITLE = "Propositions de post pour X"  # drafting.card.title
 CHOOSE = "Choisir"  # drafting.card.pick
@@ -39,7 +39,9 @@ SUBMIT_ANYWAY = "Envoyer malgré les avertissements"  # drafting.card.submit_any
 SENT = re.compile(r"Envoyé pour validation par .+ · \d\d:\d\d UTC")  # drafting.card.sent_state
 # English labels that must not appear around French content (bot/locales/en.*.json)
 ENGLISH = ["Draft a post on this", "Mentions today", "Tone", "Choose", "Submit for approval",
-           "What to do", "Your post for X", "Draft posts for X"]  # fmt: skip
+           "What to do", "Your post for X", "Draft posts for X", "Post for X — approval requested",
+           "Approve", "Reject", "Waiting for approval."]  # fmt: skip
+APPROVAL_TITLE = "Publication X — validation demandée"  # approvals.card.title
 
 
 @pytest.fixture(scope="module")
@@ -88,10 +90,26 @@ def test_a_french_conversation_in_the_playground(page: Any, playground: Any) -> 
     assert page.get_by_text(MENTIONS_TODAY, exact=True).count() >= 1
     page.wait_for_timeout(1_500)  # the charts draw after the card
     _shot(page, "1-answer")
-    tone = page.get_by_text(TONE_CHART, exact=True)
-    assert tone.count() >= 1, "no tone chart on the answer card"
-    tone.last.scroll_into_view_if_needed()
+    # The charts as drawn: the tone donut's three colours (vermillion-red, grey, blue), and
+    # the hour labels of the volume line, whole (none cut by the renderer).
+    slices = page.locator('[role="img"][aria-label*=" out of "]')
+    fills = {
+        str(label).split(",")[0]: str(fill)
+        for label, fill in page.evaluate(
+            """() => [...document.querySelectorAll('[role="img"][aria-label*=" out of "]')]
+                .map(el => [el.getAttribute('aria-label'), el.getAttribute('fill')])"""
+        )
+    }
+    assert fills == {"Négatif": "#d33f4c", "Neutre": "#CCCCCC", "Positif": "#13458f"}, fills
+    slices.last.scroll_into_view_if_needed()
     _shot(page, "1-charts")
+    line = page.locator(f'[aria-label="{VOLUME_CHART}, Line chart"]').last
+    labels = line.evaluate(
+        """el => [...el.querySelectorAll('foreignObject div')]
+            .map(d => [d.textContent, d.scrollWidth <= d.clientWidth])"""
+    )
+    assert labels and all(re.fullmatch(r"\d\dh", text) for text, _ in labels), labels
+    assert all(whole for _, whole in labels), f"hour labels cut: {labels}"
     _no_english(page)
 
     # 2. "Rédiger un post là-dessus" → the French drafts card.
@@ -109,5 +127,8 @@ def test_a_french_conversation_in_the_playground(page: Any, playground: Any) -> 
     submit = _button(page, SUBMIT).or_(_button(page, SUBMIT_ANYWAY))
     submit.last.click()
     page.get_by_text(SENT).last.wait_for(state="visible", timeout=TIMEOUT_MS)
+    # 5. In demo mode the approval card comes to this chat: in French too, with who, when, why.
+    page.get_by_text(APPROVAL_TITLE, exact=True).last.wait_for(state="visible", timeout=TIMEOUT_MS)
+    page.get_by_text(re.compile(r"^Pourquoi : ")).last.wait_for(state="visible")
     _shot(page, "4-submitted")
     _no_english(page)
