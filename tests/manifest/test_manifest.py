@@ -267,3 +267,13 @@ def test_build_package_refuses_an_invalid_manifest(tmp_path: Path, schemas: Any)
         bp.build_package(out, DEMO_VALUES, source_dir=source)
     assert "developer/websiteUrl" in str(err.value)
     assert not out.exists()
+
+
+def test_make_package_installs_what_it_needs() -> None:
+    """On a fresh clone, `make package` installs the dev requirements (jsonschema, pillow) and
+    the npm tools (the Teams schemas) first, like `make run` does for its own needs."""
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text("utf-8")
+    [rule] = [line for line in makefile.splitlines() if line.startswith("package:")]
+    assert "$(VENV)/.dev" in rule and "$(TOOLS)/.installed" in rule
+    dev = (Path(__file__).resolve().parents[2] / "requirements-dev.txt").read_text("utf-8")
+    assert "jsonschema==" in dev and "pillow==" in dev
