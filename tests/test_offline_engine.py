@@ -240,9 +240,9 @@ async def test_next_steps_follow_the_figures() -> None:
         )
     )
     assert quiet.next_steps == ["Nothing to do for now"]
-    # Nothing read: no advice at all (the card then has no "What to do" section).
-    empty = await ENGINE.write_answer(_request(lang="en", figures={"sample_size": 0}, themes=[]))
-    assert empty.next_steps == []
+    # A listing of posts: no advice at all (the card then has no "What to do" section).
+    listing = await ENGINE.write_answer(_request(Intent.SHOW_POSTS, "en", themes=[]))
+    assert listing.next_steps == []
     everything = " ".join([*alert.next_steps, *calm.next_steps, *watch.next_steps])
     assert "behind these figures" not in everything and "derrière ces chiffres" not in everything
     respond = await ENGINE.write_answer(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from botbuilder.core import MessageFactory, TurnContext
@@ -182,7 +182,7 @@ class AnswerComposer:
 
 
 def _card_lang(actor: Actor, data: dict[str, Any]) -> str:
-    """The language of the card a button was on (its data), else the client's."""
+    """The language of the answer a button belongs to (the question's), else the client's."""
     lang = data.get("lang")
     return lang if lang in ("fr", "en") else actor.lang
 
@@ -287,6 +287,7 @@ class AskInTeams:
         self, context: TurnContext, actor: Actor, data: dict[str, Any]
     ) -> ActionResult:
         topic = str(data.get("topic") or "")
+        lang = _card_lang(actor, data)
         if self._start_draft is None:
-            return ActionResult(message=t(_card_lang(actor, data), "placeholder.not_ready"))
-        return await self._start_draft(context, actor, topic, _card_lang(actor, data))
+            return ActionResult(message=t(lang, "placeholder.not_ready"))
+        return await self._start_draft(context, replace(actor, lang=lang), topic, lang)
