@@ -44,7 +44,7 @@ run: $(VENV)/.runtime $(TOOLS)/.installed
 chat: $(VENV)/.runtime
 	$(PY) scripts/chat.py
 
-package: $(VENV)/.runtime
+package: $(VENV)/.dev $(TOOLS)/.installed
 	$(PY) scripts/build_package.py
 
 lint: $(VENV)/.dev

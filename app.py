@@ -63,13 +63,14 @@ from bot.teams.briefings import Briefings, install_briefings
 from bot.teams.cards import card_activity, help_card
 from bot.teams.clarify import reply_unknown
 from bot.teams.coach import CoachInTeams
-from bot.teams.drafting_cards import DraftCardFlow
+from bot.teams.drafting_cards import SUBMIT_KEY, DraftCardFlow
 from bot.teams.editorial import EditorialServices, FileFetcher, register_editorial
 from bot.teams.endpoint import ActivityDeduplicator, MessagesEndpoint
 from bot.teams.handler import PulseBot
 from bot.teams.references import ReferenceStore
 from bot.teams.roles import TeamsRoleResolver, TeamsTeamMembers
 from bot.teams.routes import Routes
+from bot.teams.stale_cards import Submissions
 from bot.teams.watch import WatchServices, is_watch_command, register_watch
 from bot.telemetry import setup_telemetry, telemetry_middleware
 from bot.worker import quiet_azure_sdk
@@ -404,12 +405,34 @@ def create_app(
         actor: Actor, text: str, lang: str, context: dict[str, Any] | None
     ) -> str:
         requester = Person(actor.key, actor.name)
+        context = dict(context or {})
+        topic = context.get("topic") or context.get("brief")
+        if topic and "evidence" not in context:  # the posts behind it, for the approvers
+            try:
+                async with asyncio.timeout(5):
+                    posts = await evidence_posts(actor.tenant_id, str(topic), lang)
+                context["evidence"] = [p.url for p in posts[:3]]
+            except Exception:
+                logger.warning("approval request without evidence links")
         draft = await approval_services.approvals.submit(
             actor.tenant_id or "demo", requester, text, lang, context
         )
         return draft.id
 
-    card_flow = DraftCardFlow(drafting, submit_for_approval)
+    evidence_posts = insights_context(insights)
+    submissions = Submissions(store, clock, approval_services.approvals.get)
+
+    async def on_card_value(step: WaterfallStepContext, value: dict[str, Any]) -> bool:
+        if SUBMIT_KEY not in value:  # a drafting card's button, its dialog over
+            return False
+        actor = actor_of(step.context.activity)
+        flow = DraftingDialog.flow_of(step.context)
+        await step.context.send_activity(
+            await submissions.stale_answer(actor.lang, actor.tenant_id, flow)
+        )
+        return True
+
+    card_flow = DraftCardFlow(drafting, submit_for_approval, submissions=submissions)
     ask_in_teams = AskInTeams(
         ask,
         background,
@@ -425,6 +448,7 @@ def create_app(
         roles=roles,
         understand=ask.understand,  # a new question interrupts the drafting
         set_aside=conversation_state.create_property("SetAsideDraft"),
+        submissions=submissions,
     )
 
     async def actor_in(step: WaterfallStepContext, lang: str | None = None) -> Actor:
@@ -474,6 +498,7 @@ def create_app(
                 ),
             ],
             commands=[(is_watch_command, on_watch)],
+            card_values=on_card_value,
         ),
         company=settings.company_name,
         demo=settings.is_demo,

@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", alias="PULSE_LOG_LEVEL")
     log_format: str = Field("text", alias="PULSE_LOG_FORMAT", pattern="^(text|json)$")
     public_url: str | None = Field(None, alias="PULSE_PUBLIC_URL")
+    # The Teams app package's developer links (https; `make package` requires them with a
+    # real MICROSOFT_APP_ID).
+    developer_url: str | None = Field(None, alias="PULSE_DEVELOPER_URL")
+    privacy_url: str | None = Field(None, alias="PULSE_PRIVACY_URL")
+    terms_url: str | None = Field(None, alias="PULSE_TERMS_URL")
     company_name: str = Field("Velora", alias="PULSE_COMPANY_NAME", min_length=1)
 
     # Bot identity (required in production).

@@ -32,6 +32,7 @@ import logging
 import re
 import uuid
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from botbuilder.core import StatePropertyAccessor, TurnContext
@@ -55,12 +56,15 @@ from bot.teams.drafting_cards import (
     SUBMIT_KEY,
     TEXT_INPUT,
     SubmitForApproval,
+    done_variants_card,
     may_submit,
     review_card,
     submission_context,
+    submitted_card,
     variants_card,
 )
 from bot.teams.routes import Understand
+from bot.teams.stale_cards import Submissions, sent_line
 from dialogs.interruptions import CancelAndHelpDialog, command_of, is_help
 
 logger = logging.getLogger(__name__)
@@ -196,6 +200,7 @@ class DraftingDialog(CancelAndHelpDialog):
         dialog_id: str = DRAFTING_DIALOG_ID,
         understand: Understand | None = None,
         set_aside: StatePropertyAccessor | None = None,
+        submissions: Submissions | None = None,
     ) -> None:
         """`understand` (the question reader): a message that reads as a new question, not an
         edit request, interrupts the drafting and is answered (without it every message is an
@@ -206,6 +211,7 @@ class DraftingDialog(CancelAndHelpDialog):
         self._set_aside = set_aside
         self._drafting = drafting
         self._submit = submit_for_approval
+        self._submissions = submissions
         self._roles = roles
         self._require_role = require_role
         self.add_dialog(
@@ -407,7 +413,8 @@ class DraftingDialog(CancelAndHelpDialog):
             post_lang=state["lang"],
             revision=state.get("revision_shown"),
         )
-        await context.send_activity(card_activity(card))
+        sent = await context.send_activity(card_activity(card))
+        state["variants_card"] = sent.id if sent is not None else None
 
     async def pick_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         state: dict[str, Any] = step.values["state"]
@@ -463,7 +470,8 @@ class DraftingDialog(CancelAndHelpDialog):
         card = review_card(
             variant, self._ui(step.context, state), post_lang=state["lang"], message=message
         )
-        await step.context.send_activity(card_activity(card))
+        sent = await step.context.send_activity(card_activity(card))
+        state["review_card"] = sent.id if sent is not None else None
         return Dialog.end_of_turn
 
     async def decide_step(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -546,14 +554,46 @@ class DraftingDialog(CancelAndHelpDialog):
             variant, source=state["source"], brief=state["brief"], topic=state.get("topic")
         )
         try:
-            confirmation = await self._submit(actor, variant.text, state["lang"], context)
+            draft_id = await self._submit(actor, variant.text, state["lang"], context)
         except Exception:
             ref = uuid.uuid4().hex[:8]
             logger.exception("submit for approval failed (ref %s)", ref)
             await step.context.send_activity(t(ui, "drafting.submit_failed", ref=ref))
             return await step.replace_dialog(REVIEW, state)
-        await step.context.send_activity(t(ui, "drafting.submitted", confirmation=confirmation))
+        name = actor.name or actor.user_id
+        if self._submissions is not None:
+            await self._submissions.record(
+                actor.tenant_id, self.flow_of(step.context), draft_id, name, variant.text, ui
+            )
+        sent = sent_line(ui, name, datetime.now(UTC))
+        await self._retire_cards(step.context, state, variant.text, ui, sent)
+        await step.context.send_activity(t(ui, "drafting.submitted", state=sent))
         return await step.end_dialog({"submitted": True, "text": variant.text})
+
+    @staticmethod
+    def flow_of(context: TurnContext) -> str:
+        """The drafting dialog's flow, for stale buttons: its conversation."""
+        conversation = context.activity.conversation
+        return f"dialog-{conversation.id if conversation else 'none'}"
+
+    @staticmethod
+    async def _retire_cards(
+        context: TurnContext, state: dict[str, Any], text: str, ui: str, sent: str
+    ) -> None:
+        """Update the flow's cards in place: their buttons give way to the state."""
+        for key, card in (
+            ("review_card", submitted_card(text, ui, sent)),
+            ("variants_card", done_variants_card(str(state.get("brief") or ""), ui, sent)),
+        ):
+            card_id = state.get(key)
+            if not card_id:
+                continue
+            update = card_activity(card)
+            update.id = str(card_id)
+            try:
+                await context.update_activity(update)
+            except Exception:  # the new state is also said in a message just below
+                logger.warning("could not update a drafting card in place")
 
 
 __all__ = ["DRAFTING_DIALOG_ID", "DraftOptions", "DraftingDialog", "SubmitForApproval"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from botbuilder.dialogs import Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 
@@ -28,6 +29,9 @@ logger = logging.getLogger(__name__)
 
 # Explicit commands recognised before intent classification: (matches(text), run(step, text)).
 Command = tuple[Callable[[str], bool], Callable[[WaterfallStepContext, str], Awaitable[None]]]
+# A button of a card whose flow has ended (Action.Submit value, no text): answers it and says
+# True, or False when the value is not its own.
+CardValues = Callable[[WaterfallStepContext, dict[str, Any]], Awaitable[bool]]
 
 
 class MainDialog(CancelAndHelpDialog):
@@ -36,10 +40,12 @@ class MainDialog(CancelAndHelpDialog):
         routes: Routes | None = None,
         dialogs: Sequence[Dialog] = (),
         commands: Sequence[Command] = (),
+        card_values: CardValues | None = None,
     ) -> None:
         super().__init__(MainDialog.__name__)
         self._routes = routes
         self._commands = list(commands)
+        self._card_values = card_values
         for dialog in dialogs:  # the multi-turn flows a route may begin (drafting, ...)
             self.add_dialog(dialog)
         self.add_dialog(WaterfallDialog("main", [self.route_step, self.after_step]))
@@ -70,6 +76,10 @@ class MainDialog(CancelAndHelpDialog):
             tenant = actor_of(activity).tenant_id
             read = await self._routes.understand(question, lang, None, tenant)
             return await self._answer(step, as_reading(read, intent), question)
+        value = activity.value
+        stale = not text and isinstance(value, dict) and self._card_values is not None
+        if stale and self._card_values is not None and await self._card_values(step, value):
+            return await step.end_dialog()
         if not text or self._routes is None:
             await step.context.send_activity(t(lang, "errors.not_understood"))
             return await step.end_dialog()

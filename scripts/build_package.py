@@ -11,7 +11,12 @@ Placeholders:
     ${{TEAMS_APP_ID}}   the Teams app id: PULSE_TEAMS_APP_ID, else MICROSOFT_APP_ID, else demo GUID
     ${{BOT_ID}}         the bot's Microsoft App ID (MICROSOFT_APP_ID), else the demo GUID
     ${{APP_VERSION}}    [project].version from pyproject.toml
-    ${{PUBLIC_DOMAIN}}  the host of PULSE_PUBLIC_URL; the validDomains entry is dropped without it
+    ${{PUBLIC_DOMAIN}}  the host of PULSE_PUBLIC_URL (https only: an http:// URL is refused);
+                        the validDomains entry is dropped without it
+    ${{DEVELOPER_URL}}, ${{PRIVACY_URL}}, ${{TERMS_URL}}
+                        PULSE_DEVELOPER_URL, PULSE_PRIVACY_URL, PULSE_TERMS_URL (https): required
+                        with a real MICROSOFT_APP_ID; placeholders on pulse.example.com for the
+                        demo package
 
 The module is also imported by tests/manifest (`fill_manifest`, `validate_against_schema`, ...).
 """
@@ -65,6 +70,18 @@ class PackageError(Exception):
         super().__init__(f"The Teams app package is invalid ({len(problems)} problem(s)):\n{lines}")
 
 
+PLACEHOLDER_LINKS = {
+    "developer_url": "https://pulse.example.com",
+    "privacy_url": "https://pulse.example.com/privacy",
+    "terms_url": "https://pulse.example.com/terms",
+}
+LINK_SETTINGS = {
+    "developer_url": "PULSE_DEVELOPER_URL",
+    "privacy_url": "PULSE_PRIVACY_URL",
+    "terms_url": "PULSE_TERMS_URL",
+}
+
+
 @dataclass(frozen=True)
 class PackageValues:
     """The values the template's placeholders are filled with."""
@@ -73,6 +90,9 @@ class PackageValues:
     bot_id: str
     version: str
     public_domain: str | None
+    developer_url: str = PLACEHOLDER_LINKS["developer_url"]
+    privacy_url: str = PLACEHOLDER_LINKS["privacy_url"]
+    terms_url: str = PLACEHOLDER_LINKS["terms_url"]
 
     def tokens(self) -> dict[str, str]:
         return {
@@ -80,6 +100,9 @@ class PackageValues:
             "BOT_ID": self.bot_id,
             "APP_VERSION": self.version,
             "PUBLIC_DOMAIN": self.public_domain or "",
+            "DEVELOPER_URL": self.developer_url,
+            "PRIVACY_URL": self.privacy_url,
+            "TERMS_URL": self.terms_url,
         }
 
 
@@ -97,13 +120,37 @@ def values_from_settings(settings: Any | None = None) -> PackageValues:
         settings = load_settings()
     app_id = (getattr(settings, "app_id", "") or "").strip() or DEMO_APP_ID
     teams_app_id = os.environ.get("PULSE_TEAMS_APP_ID", "").strip() or app_id
-    public_url = getattr(settings, "public_url", None)
-    domain = urlsplit(public_url).hostname if public_url else None
+    problems: list[str] = []
+    public_url = (getattr(settings, "public_url", None) or "").strip() or None
+    domain = None
+    if public_url:
+        parts = urlsplit(public_url)
+        if parts.scheme != "https" or not parts.hostname:
+            problems.append(
+                f"PULSE_PUBLIC_URL must be an https:// address (Teams reaches bots over HTTPS "
+                f"only), not {public_url!r}"
+            )
+        else:
+            domain = parts.hostname
+    links: dict[str, str] = {}
+    for field, variable in LINK_SETTINGS.items():
+        value = (getattr(settings, field, None) or "").strip()
+        if not value:
+            if app_id != DEMO_APP_ID:
+                problems.append(f"{variable} is required for a real tenant's package (https)")
+            links[field] = PLACEHOLDER_LINKS[field]
+        elif urlsplit(value).scheme != "https" or not urlsplit(value).hostname:
+            problems.append(f"{variable} must be an https:// address, not {value!r}")
+        else:
+            links[field] = value
+    if problems:
+        raise PackageError(problems)
     return PackageValues(
         teams_app_id=teams_app_id,
         bot_id=app_id,
         version=project_version(),
         public_domain=domain,
+        **links,
     )
 
 

@@ -21,7 +21,42 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app import create_app
 from bot.config import ConfigError, load_settings
 from bot.devtools.connector import LocalConnector, bound_port, message_text
+from bot.i18n import language_of, t
 from bot.logs import setup_logging
+
+REPLY_WAIT_S = 45.0
+QUIET_S = 0.6
+
+
+def _waiting(connector: LocalConnector) -> bool:
+    """The last message is the "looking into it" note: the answer card is still to come."""
+    last = connector.messages()[-1:]
+    notes = {t(lang, "answer.looking") for lang in ("fr", "en")}
+    return bool(last) and str(last[0].get("text") or "") in notes
+
+
+def button_titles(activity: dict[str, object]) -> list[str]:
+    """The titles of a reply's card buttons, to show what can be answered in the terminal."""
+    titles: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Action.") and node.get("title"):
+                titles.append(str(node["title"]))
+            for key in ("body", "actions", "items", "columns", "card"):
+                walk(node.get(key))
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for attachment in activity.get("attachments") or []:  # type: ignore[attr-defined]
+        if isinstance(attachment, dict):
+            walk(attachment.get("content"))
+    # the same title on several buttons ("Choose" under each draft): number them
+    return [
+        f"{title} {titles[: i + 1].count(title)}" if titles.count(title) > 1 else title
+        for i, title in enumerate(titles)
+    ]
 
 
 def _activity(
@@ -70,16 +105,26 @@ async def chat(locale: str) -> int:
         ):
             if resp.status >= 400:
                 print(f"[HTTP {resp.status}]")
-        # Replies may arrive after the HTTP answer (background work): wait a little for them.
-        for _ in range(40):
+        # Replies may arrive after the HTTP answer (background work, "je regarde…" then the
+        # card): wait for the first, then until Pulse has been quiet for a moment.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + REPLY_WAIT_S
+        count, quiet_since = shown, loop.time()
+        while loop.time() < deadline:
             await asyncio.sleep(0.05)
-            if len(connector.messages()) > shown:
-                await asyncio.sleep(0.2)
+            now_count = len(connector.messages())
+            if now_count != count:
+                count, quiet_since = now_count, loop.time()
+            elif count > shown and loop.time() - quiet_since > QUIET_S and not _waiting(connector):
                 break
         for reply in connector.messages()[shown:]:
             print(f"\nPulse> {message_text(reply)}\n")
+            buttons = button_titles(reply)
+            if buttons:
+                print(f"  [{'] ['.join(buttons)}]\n  ({t(lang, 'chat.buttons_hint')})\n")
         shown = len(connector.messages())
 
+    lang = language_of(locale)
     print(f"Chatting with Pulse ({settings.mode.value} mode, locale {locale}). Ctrl-D to quit.")
     await send(
         _activity(

@@ -199,13 +199,52 @@ async def test_caveats_are_rendered_in_the_users_language() -> None:
 
 async def test_next_steps_follow_the_figures() -> None:
     alert = await ENGINE.write_answer(
-        _request(lang="en", figures={"crisis_level": "alert", "negative_share": 0.7})
+        _request(
+            lang="en", figures={"crisis_level": "alert", "negative_share": 0.7, "sample_size": 80}
+        )
     )
     assert any("comms" in s for s in alert.next_steps)
+    assert any("holding" in s for s in alert.next_steps)
     calm = await ENGINE.write_answer(
-        _request(lang="en", figures={"negative_share": 0.05, "positive_share": 0.7})
+        _request(
+            lang="en",
+            figures={"negative_share": 0.05, "positive_share": 0.7, "sample_size": 80},
+            themes=[],
+        )
     )
     assert any("thank" in s for s in calm.next_steps)
+    # Specific: the negative theme by name, the critical voice by handle — never the generic
+    # "look at the posts behind these figures".
+    watch = await ENGINE.write_answer(
+        _request(
+            lang="fr",
+            figures={
+                **FIGURES,
+                "volume_ratio": 1.2,
+                "top_voice_handle": "@critique",
+                "top_voice_stance": "negative",
+            },
+        )
+    )
+    assert watch.next_steps == [
+        "Surveiller « Batterie » (60\u202f% de posts négatifs) : je peux vous alerter si cela "
+        "s'amplifie",
+        "Envisager de répondre à @critique, via l'équipe communication (je peux proposer une "
+        "réponse, à faire valider)",
+    ]
+    quiet = await ENGINE.write_answer(
+        _request(
+            lang="en",
+            figures={"negative_share": 0.1, "positive_share": 0.2, "sample_size": 50},
+            themes=[],
+        )
+    )
+    assert quiet.next_steps == ["Nothing to do for now"]
+    # A listing of posts: no advice at all (the card then has no "What to do" section).
+    listing = await ENGINE.write_answer(_request(Intent.SHOW_POSTS, "en", themes=[]))
+    assert listing.next_steps == []
+    everything = " ".join([*alert.next_steps, *calm.next_steps, *watch.next_steps])
+    assert "behind these figures" not in everything and "derrière ces chiffres" not in everything
     respond = await ENGINE.write_answer(
         _request(Intent.SHOULD_RESPOND, "fr", figures={"decision": "escalate_to_comms"})
     )
@@ -264,11 +303,18 @@ async def test_write_posts_honours_count_and_is_labelled_as_templates(count: int
 
 
 async def test_write_posts_uses_the_key_messages_in_the_requested_language() -> None:
+    from bot.domain.editorial import EditorialLine
+
+    line = EditorialLine.from_yaml(LINE).resolved()
+    messages = {
+        lang: [m for p in line.pillars for m in p.key_messages.get(lang, [])]
+        for lang in ("fr", "en")
+    }
     fr = await ENGINE.write_posts(_draft(count=2))
     assert "lancement du Cargo 2" in fr[0].text
-    assert "testé sur banc" in fr[0].text
+    assert any(m in fr[0].text for m in messages["fr"])
     en = await ENGINE.write_posts(_draft(lang="en", brief="the Cargo 2 launch", count=2))
-    assert "bench-tested" in en[0].text and "Cargo 2 launch" in en[0].text
+    assert any(m in en[0].text for m in messages["en"]) and "Cargo 2 launch" in en[0].text
     assert "template" in en[0].rationale
     safety = await ENGINE.write_posts(_draft(brief="nos cadres assemblés à l'atelier", count=1))
     assert "Fabriqué en France" in safety[0].rationale  # the pillar closest to the brief
@@ -283,7 +329,17 @@ async def test_write_posts_revisions() -> None:
     assert informal[0].text != normal[0].text and "moins formel" in informal[0].rationale
     english = await ENGINE.write_posts(_draft(count=2, revision="in English"))
     assert all("Offline template" in d.rationale for d in english)
-    assert "bench-tested" in english[0].text
+    english_messages = [
+        "Every Velora bike is bench-tested",
+        "Hydraulic brakes",
+        "Our frames are assembled",
+        "We work with European suppliers",
+        "E-bikes make cities",
+        "We support cycling infrastructure",
+        "A Velora technician",
+        "Spare parts stay available",
+    ]
+    assert any(m in english[0].text for m in english_messages)
     assert "lancement" not in english[0].text  # the French brief is not passed off as English
 
 
@@ -298,3 +354,32 @@ async def test_write_posts_ignores_context_post_texts() -> None:
     clean = await ENGINE.write_posts(_draft())
     attacked = await ENGINE.write_posts(_draft(context_posts=evil))
     assert clean == attacked
+
+
+@pytest.mark.parametrize(
+    ("lang", "brief", "expected"),
+    [
+        ("fr", "notre nouvelle batterie", "Nous soutenons les aménagements cyclables"),
+        ("fr", "nos freins", "Freins hydrauliques"),
+        ("fr", "les pièces détachées", "Pièces détachées disponibles"),
+        ("en", "our brakes", "Hydraulic brakes"),
+        ("fr", "le vélo électrique en ville", "Le vélo à assistance électrique"),
+    ],
+)
+async def test_template_drafts_are_about_the_topic(lang: str, brief: str, expected: str) -> None:
+    """The key message closest to the topic (multilingual encoder, the topic's own words)
+    comes first, and the topic's words are in every draft: « notre nouvelle batterie » no
+    longer gets "Nos cadres sont assemblés…"."""
+    drafts = await ENGINE.write_posts(
+        DraftRequest(
+            brief=brief,
+            lang=lang,
+            count=3,
+            editorial_line_yaml=LINE,
+            sample_posts=[],
+            context_posts=[],
+        )
+    )
+    assert expected in drafts[0].text
+    assert all(brief.split()[-1] in d.text.lower() for d in drafts)
+    assert "cadres sont assemblés" not in drafts[0].text or "atelier" in brief

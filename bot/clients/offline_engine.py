@@ -67,12 +67,14 @@ from datetime import date
 from typing import Final
 
 from bot.clients.encoder import shared_encoder
+from bot.domain.analysis.stopwords import ENGLISH, FRENCH
 from bot.domain.editorial import EditorialError, EditorialLine, Lang, Pillar, fold
 from bot.domain.grounding import no_posts_found
 from bot.domain.language import detect_language
 from bot.domain.understanding import understand as read_question
 from bot.domain.understanding import warm_up
 from bot.i18n import t, t_list
+from bot.ports.embeddings import SentenceEncoder
 from bot.ports.language import (
     AnswerDraft,
     AnswerRequest,
@@ -439,35 +441,69 @@ def _cited(
     return cited
 
 
-def _next_steps(intent: Intent, f: _Figures) -> list[str]:
+NextStep = tuple[str, dict[str, str]]
+_WATCH_THEME_NEGATIVE: Final = 0.5  # a theme at least this negative is worth watching
+_WATCH_THEME_SIZE: Final = 3
+
+
+def _negative_theme(
+    themes: Sequence[dict[str, str | int | float]], lang: str
+) -> tuple[str, str] | None:
+    """(label, negative share as text) of the most negative sizeable theme, if any."""
+    best: tuple[float, str] | None = None
+    for theme in themes:
+        label, share, size = theme.get("label"), theme.get("negative_share"), theme.get("size")
+        if not isinstance(label, str) or not isinstance(share, int | float):
+            continue
+        if share < _WATCH_THEME_NEGATIVE or (isinstance(size, int) and size < _WATCH_THEME_SIZE):
+            continue
+        if best is None or share > best[0]:
+            best = (float(share), _label(label) or label)
+    if best is None:
+        return None
+    return best[1], format_figure("negative_share", best[0], lang) or ""
+
+
+def _next_steps(
+    intent: Intent,
+    f: _Figures,
+    themes: Sequence[dict[str, str | int | float]] = (),
+    lang: str = "en",
+) -> list[NextStep]:
+    """Specific next steps (answer a voice, watch a theme, prepare a holding statement,
+    nothing to do), or none when the figures do not support any (no posts, a listing)."""
     decision = f.code("decision", ("respond", "escalate_to_comms", "watch", "ignore"))
     if intent == Intent.SHOULD_RESPOND and decision is not None:
-        return {
-            "respond": ["draft_reply"],
-            "escalate_to_comms": ["talk_to_comms"],
-            "watch": ["keep_watching"],
-            "ignore": ["no_action"],
+        code = {
+            "respond": "draft_reply",
+            "escalate_to_comms": "talk_to_comms",
+            "watch": "keep_watching",
+            "ignore": "no_action",
         }[decision]
+        return [(code, {})]
+    if intent in (Intent.SHOW_POSTS, Intent.EXPLAIN) or not f.number("sample_size"):
+        return []  # nothing read, or a listing: no advice to give
     level = f.code("crisis_level", ("calm", "watch", "alert"))
     ratio = f.number("volume_ratio")
     negative = f.number("negative_share")
     positive = f.number("positive_share")
-    steps: list[str] = []
+    voice = f.get("top_voice_handle")
+    critical_voice = voice is not None and f.code("top_voice_stance", ("negative",)) is not None
+    theme = _negative_theme(themes, lang)
+    steps: list[NextStep] = []
     hot = (negative is not None and negative >= 0.5) and (ratio is not None and ratio >= 2.0)
     if level == "alert" or hot:
-        steps += ["talk_to_comms", "holding_statement"]
-    elif (
-        level == "watch"
-        or (ratio is not None and ratio >= 1.5)
-        or (negative is not None and negative >= 0.35)
-    ):
-        steps += ["keep_watching", "see_posts"]
-    elif positive is not None and positive >= 0.5:
-        steps += ["draft_thanks", "see_posts"]
-    else:
-        steps.append("see_posts")
-    if intent == Intent.SHOW_POSTS:
-        steps = [s for s in steps if s != "see_posts"] + ["more_posts"]
+        steps += [("talk_to_comms", {}), ("holding_statement", {})]
+    elif theme is not None:
+        steps.append(("watch_theme", {"theme": theme[0], "negative": theme[1]}))
+    elif level == "watch" or (ratio is not None and ratio >= 1.5):
+        steps.append(("keep_watching", {}))
+    if critical_voice and voice is not None:
+        steps.append(("answer_voice", {"handle": voice.lstrip("@")}))
+    if not steps and positive is not None and positive >= 0.5:
+        steps.append(("draft_thanks", {}))
+    if not steps and level in (None, "calm") and (negative is None or negative < 0.35):
+        steps.append(("no_action", {}))
     return steps[:3]
 
 
@@ -499,16 +535,72 @@ def _revision_flags(revision: str | None) -> dict[str, bool]:
     }
 
 
+_STOPWORDS: Final = frozenset(fold(w) for w in FRENCH | ENGLISH)
+
+
+def _content_words(text: str) -> set[str]:
+    """The words that say what a text is about (« notre » and "with" say nothing)."""
+    return {w for w in _WORD_RE.findall(fold(text)) if w not in _STOPWORDS}
+
+
 def _ranked_pillars(line: EditorialLine, brief: str, lang: Lang) -> list[Pillar]:
-    words = set(_WORD_RE.findall(fold(brief)))
+    words = _content_words(brief)
 
     def overlap(pillar: Pillar) -> int:
         text = " ".join([pillar.id, *pillar.name.values(), *pillar.key_messages.get(lang, [])])
-        return len(words & set(_WORD_RE.findall(fold(text.replace("_", " ")))))
+        return len(words & _content_words(text.replace("_", " ")))
 
     usable = [p for p in line.pillars if p.key_messages.get(lang)]
     indexed = sorted(enumerate(usable), key=lambda ip: (-overlap(ip[1]), ip[0]))
     return [p for _, p in indexed]
+
+
+_PILLAR_NAME_WEIGHT: Final = 0.3  # a message counts more than its pillar's name
+_SHARED_WORD_BONUS: Final = 0.25  # the topic's own words in a message (« freins »)
+
+
+def _ranked_messages(
+    line: EditorialLine, brief: str, lang: Lang, encoder: SentenceEncoder | None
+) -> list[tuple[Pillar, str]]:
+    """Every (pillar, key message) of `lang`, closest to the brief first: by meaning with the
+    multilingual sentence encoder (« nouvelle batterie » is nearer the e-bike message than
+    the workshop one), word overlap breaking ties; word overlap alone without an encoder."""
+    pillars = _ranked_pillars(line, brief, lang)
+    pairs = [(p, m) for p in pillars for m in p.key_messages[lang]]
+    if encoder is None or not pairs or not brief.strip():
+        # pillar order, then each pillar's messages in turn (the former behaviour)
+        depth = max((len(p.key_messages[lang]) for p in pillars), default=0)
+        return [
+            (p, p.key_messages[lang][k])
+            for k in range(depth)
+            for p in pillars
+            if k < len(p.key_messages[lang])
+        ]
+    try:
+        names = [" ".join(p.name.values()) for p in pillars]
+        vectors = encoder.encode([brief, *[m for _, m in pairs], *names])
+    except Exception:  # the encoder is a bonus: word overlap still ranks
+        return _ranked_messages(line, brief, lang, None)
+    query = vectors[0]
+    messages = vectors[1 : 1 + len(pairs)]
+    words = _content_words(brief)
+
+    def shared(message: str) -> int:
+        return len(words & _content_words(message))
+
+    name_of = {id(p): vectors[1 + len(pairs) + i] for i, p in enumerate(pillars)}
+    rank_of = {id(p): i for i, p in enumerate(pillars)}
+    scored = [
+        (
+            float(messages[i] @ query)
+            + _PILLAR_NAME_WEIGHT * float(name_of[id(p)] @ query)
+            + _SHARED_WORD_BONUS * shared(m),
+            -rank_of[id(p)],
+            i,
+        )
+        for i, (p, m) in enumerate(pairs)
+    ]
+    return [pairs[i] for *_, i in sorted(scored, reverse=True)]
 
 
 def _clean_brief(brief: str) -> str:
@@ -572,7 +664,14 @@ class OfflineEngine:
         own_names: Sequence[str] = (),
         sector_terms: Sequence[str] = (),
         preload: bool = False,
+        encoder: SentenceEncoder | None = None,
+        use_encoder: bool = True,
     ) -> None:
+        """`encoder` ranks the editorial line's key messages by closeness to a draft's topic
+        (default: the process's shared multilingual encoder, loaded on first use);
+        `use_encoder=False` ranks them by shared words only."""
+        self._given_encoder = encoder
+        self._use_encoder = use_encoder
         self._vocabulary = Vocabulary(
             own_names=tuple(own_names),
             competitors=tuple(competitors),
@@ -587,6 +686,12 @@ class OfflineEngine:
         """Load the encoder and the classifier now (about 2 s), not on the first question."""
         self._encoder.warm_up()
         warm_up()
+
+    def _draft_encoder(self) -> SentenceEncoder | None:
+        """The encoder that ranks key messages for drafts (None: shared words only)."""
+        if not self._use_encoder:
+            return None
+        return self._given_encoder or self._encoder
 
     @property
     def name(self) -> str:
@@ -663,7 +768,10 @@ class OfflineEngine:
             summary=_summary(u.intent, f, lang, period, competitor),
             points=points,
             cited_post_ids=_cited(u.intent, request.themes, request.posts),
-            next_steps=[t(lang, f"offline.next.{code}") for code in _next_steps(u.intent, f)],
+            next_steps=[
+                t(lang, f"offline.next.{code}", **params)
+                for code, params in _next_steps(u.intent, f, request.themes, lang)
+            ],
             engine=ENGINE_NAME,
             prompt=None,
             notice="offline",
@@ -693,7 +801,7 @@ class OfflineEngine:
         templates = t_list(lang, f"offline.drafts.{style}")
         if untranslated:
             templates = [tpl for tpl in templates if "{brief}" not in tpl] or ["{message}"]
-        pillars = _ranked_pillars(line, request.brief, lang)
+        ranked = _ranked_messages(line, _clean_brief(request.brief), lang, self._draft_encoder())
         sign_off = _sign_off(line, lang)
         limit = 140 if flags["shorter"] else _MAX_POST_CHARS
         count = max(1, min(request.count, _MAX_VARIANTS))
@@ -704,12 +812,8 @@ class OfflineEngine:
         ]
         out: list[PostDraft] = []
         for i in range(count):
-            pillar = pillars[i % len(pillars)] if pillars else None
-            if pillar is not None:
-                messages = pillar.key_messages[lang]
-                message = messages[(i // len(pillars)) % len(messages)]
-            else:
-                message = ""
+            # the key messages closest to the topic, best first
+            pillar, message = ranked[i % len(ranked)] if ranked else (None, "")
             template = templates[i % len(templates)]
             text = self._compose(template, brief, message, limit, line, flags["shorter"], sign_off)
             if pillar is not None:

@@ -145,6 +145,9 @@ def _card_texts(elements: list[Any]) -> list[str]:
             continue
         if el.get("type") == "TextBlock":
             texts.append(str(el.get("text", "")))
+        if el.get("type") == "RichTextBlock":  # a draft's exact text (not read as Markdown)
+            runs = el.get("inlines") or []
+            texts.append("".join(str(r.get("text", "")) for r in runs if isinstance(r, dict)))
         for child_key in ("items", "columns", "body"):
             if isinstance(el.get(child_key), list):
                 texts.extend(_card_texts(el[child_key]))

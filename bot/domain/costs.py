@@ -78,7 +78,8 @@ _WORDS = {
         "counts": ("counts request", "counts requests"),
         "created": ("post created", "posts created"),
         "none": "no new X reads",
-        "repeat": "already read today, not billed again",
+        "repeat": "{n} already read today, not billed again",
+        "nothing_billed": "nothing billed",
     },
     "fr": {
         "post": ("post lu", "posts lus"),
@@ -86,7 +87,8 @@ _WORDS = {
         "counts": ("requête de volume", "requêtes de volume"),
         "created": ("post publié", "posts publiés"),
         "none": "aucune nouvelle lecture X",
-        "repeat": "déjà lus aujourd'hui, non refacturés",
+        "repeat": "{n} déjà lus aujourd'hui, non refacturés",
+        "nothing_billed": "rien de facturé",
     },
 }
 
@@ -134,8 +136,12 @@ class CostLine:
         return self.dollars == 0
 
     def render(self, lang: str = "en") -> str:
-        """ "100 posts read, ≈ $0.50" — or "100 posts lus, ≈ 0,50 $"."""
+        """ "100 posts read, ≈ $0.50" — or "100 posts lus, ≈ 0,50 $". One wording everywhere
+        (cards, briefings, `make chat`): what X returned, how many of those posts were read
+        again today (not billed again), and the dollars actually billed — "nothing billed"
+        when nothing was."""
         words = _WORDS.get(lang, _WORDS["en"])
+        sep = "\u202f" if lang == "fr" else ","
         parts = []
         for key, n in (
             ("post", self.posts_read),
@@ -145,14 +151,16 @@ class CostLine:
         ):
             if n:
                 singular, plural = words[key]
-                count = f"{n:,}".replace(",", "\u202f" if lang == "fr" else ",")
+                count = f"{n:,}".replace(",", sep)
                 parts.append(f"{count} {singular if n == 1 else plural}")
         if not parts:
             parts.append(str(words["none"]))
-        repeat = ""
-        if self.posts_billed is not None and self.posts_read and self.posts_billed == 0:
-            repeat = f" ({words['repeat']})"
-        return f"{', '.join(parts)}{repeat}, ≈ {format_dollars(self.dollars, lang)}"
+        if self.posts_billed is not None and self.posts_read > self.posts_billed:
+            again = f"{self.posts_read - self.posts_billed:,}".replace(",", sep)
+            parts[0] += f" ({str(words['repeat']).format(n=again)})"
+        if self.dollars == 0:
+            return f"{', '.join(parts)}, {words['nothing_billed']}"
+        return f"{', '.join(parts)}, ≈ {format_dollars(self.dollars, lang)}"
 
 
 def format_dollars(amount: Decimal, lang: str = "en") -> str:

@@ -151,6 +151,8 @@ def figures_of(insights: Insights) -> dict[str, str | int | float]:
     if a.voices:
         figures["top_voice_handle"] = a.voices[0].author.handle
         figures["top_voice_followers"] = a.voices[0].followers
+        if a.voices[0].stance is not None:
+            figures["top_voice_stance"] = a.voices[0].stance.value.lower()
     if a.campaigns:
         figures["campaign_copies"] = a.campaigns[0].size
     if a.crisis.hour is not None and a.crisis.hour.spike:

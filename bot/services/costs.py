@@ -104,9 +104,12 @@ class CostLedger:
         posts_created: int = 0,
         posts_created_with_url: int = 0,
     ) -> CostLine:
-        """Add what X returned to today's and this month's totals; return this call's line."""
-        posts = list(post_ids)
-        users = list(user_ids)
+        """Add what X returned to today's and this month's totals; return this call's line.
+        A post (or user) X returned twice in one call (in the most engaging and the most
+        recent pages) is one post read: the line never says "already read today" of a post
+        read once, and its count is the sample the answer shows."""
+        posts = list(dict.fromkeys(post_ids))
+        users = list(dict.fromkeys(user_ids))
         read = Usage(
             posts_read=len(posts),
             users_read=len(users),

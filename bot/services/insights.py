@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.analysis import AnalysedPost, to_sentiment
 from bot.domain.analysis.summary import Analysis, analyse
 from bot.domain.analysis.themes import topic_matches
+from bot.domain.costs import CostLine
 from bot.domain.queries import build_queries, term_operator
 from bot.domain.sentiment import TextAnalysis, analyse_texts
 from bot.domain.text import fold_accents
@@ -102,9 +103,19 @@ def beyond_reach(window: Window, now: datetime) -> bool:
     return window.end <= now - X_RECENT_LIMIT + timedelta(minutes=1)
 
 
+def _unbilled(insights: Insights) -> Insights:
+    """Insights from a snapshot already read: nothing was read from X for this ask, and its cost
+    line says so (the first ask's line belongs to the first ask)."""
+    free = replace(insights.listening, cost=CostLine(posts_billed=0), from_cache=True)
+    return replace(insights, listening=free)
+
+
 def _history(start: datetime, now: datetime) -> timedelta:
-    """As many previous days as X's 7-day recent window allows."""
-    return max(timedelta(0), min(timedelta(days=BASELINE_DAYS), X_RECENT_LIMIT - (now - start)))
+    """As many previous days as X's 7-day recent window allows, in whole hours (the baseline's
+    counts are hourly): the same for every ask within the hour, so a re-ask finds the listening
+    cache instead of reading (and paying for) the posts again."""
+    span = max(timedelta(0), min(timedelta(days=BASELINE_DAYS), X_RECENT_LIMIT - (now - start)))
+    return timedelta(hours=int(span.total_seconds() // 3600))
 
 
 def merge_series(series: Sequence[CountSeries]) -> CountSeries | None:
@@ -234,10 +245,11 @@ class InsightsService:
         async with lock:  # the same insights asked by many at once are computed once
             memo = self._memo.get(memo_key)
             loop_now = asyncio.get_running_loop().time()
-            if memo is not None and loop_now - memo.at < MEMO_SECONDS:
+            reused = memo is not None and loop_now - memo.at < MEMO_SECONDS
+            if memo is not None and reused:
                 known = memo.by_lang.get(lang)
                 if known is not None:
-                    return known
+                    return _unbilled(known)
                 # Same snapshot, labels in another language: the same figures.
             else:
                 result = await self._listening.listen(
@@ -274,7 +286,7 @@ class InsightsService:
             memo.by_lang[lang] = insights
             self._memo[memo_key] = memo
             self._forget_old(loop_now)
-        return insights
+        return _unbilled(insights) if reused else insights
 
     def _queries(
         self, profile: WatchProfile, focus: Focus, competitor: str | None

@@ -3,7 +3,9 @@ example posts, notable voices, what to do, and buttons. Every number comes from 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.analysis.summary import DataFlag
 from bot.i18n import t
@@ -85,47 +87,111 @@ def _facts(answer: Answer, lang: str) -> dict[str, Any]:
     return {"type": "FactSet", "facts": facts}
 
 
+# Tone colours: vermillion-red, light grey and dark blue (after the Okabe–Ito palette), the
+# closest of the chart colours Adaptive Cards name. Blue against red survives protanopia and
+# deuteranopia, and the three differ in lightness too (dark, mid, light) — checked in
+# tests/teams/test_charts.py with a colour-vision simulation.
+TONE_COLORS = {"negative": "divergingRed", "neutral": "neutral", "positive": "divergingBlue"}
+VOLUME_COLOR = "divergingBlue"
+# The renderer gives each x label (width − 80 px) / points, and cuts longer ones ("0. 0. 1."):
+# at a chat card's width, six labels ("08h", "10 AM") fit — more hours are grouped (2 h, 4 h).
+MAX_POINTS = 6
+Y_TICKS = 4  # the renderer draws four intervals: a maximum divisible by 4 gives integer ticks
+
+
+def hour_label(hour: int, lang: str) -> str:
+    """ "08h" in French, "8 AM" in English."""
+    if lang == "fr":
+        return f"{hour:02d}h"
+    suffix = "AM" if hour < 12 else "PM"
+    return f"{(hour % 12) or 12} {suffix}"
+
+
+def integer_axis_max(peak: int) -> int:
+    """The smallest maximum ≥ `peak` whose four ticks are whole numbers (at least 4)."""
+    return max(Y_TICKS, -(-peak // Y_TICKS) * Y_TICKS)
+
+
+def _hourly(answer: Answer) -> list[tuple[datetime, int]]:
+    """Mentions per bucket over the answer's period (the counts also cover baseline days)."""
+    window = answer.insights.window
+    totals: dict[datetime, int] = {}
+    for series in answer.insights.listening.counts:
+        for b in series.buckets:
+            if b.end > window.start and b.start < window.end:
+                totals[b.start] = totals.get(b.start, 0) + b.count
+    return sorted(totals.items())
+
+
+def _grouped(points: list[tuple[datetime, int]]) -> list[tuple[datetime, int]]:
+    """At most MAX_POINTS points: consecutive buckets summed, each labelled by its start."""
+    size = -(-len(points) // MAX_POINTS)
+    return [
+        (points[i][0], sum(count for _, count in points[i : i + size]))
+        for i in range(0, len(points), size)
+    ]
+
+
 def _charts(answer: Answer, lang: str) -> list[dict[str, Any]]:
+    """The tone donut and the hourly volume line, each with a text fallback (clients without
+    chart elements show the same figures as a sentence)."""
     a = answer.analysis
     charts: list[dict[str, Any]] = []
     s = a.sentiment
     if s.negative + s.neutral + s.positive:
+        counts = {"negative": s.negative, "neutral": s.neutral, "positive": s.positive}
+        legends = {k: t(lang, f"answer.legend.{k}") for k in counts}
+        fallback = t(
+            lang,
+            "answer.chart_fallback",
+            title=t(lang, "answer.chart_tone"),
+            values=" · ".join(f"{legends[k]} {_number(n, lang)}" for k, n in counts.items()),
+        )
         charts.append(
             {
                 "type": "Chart.Donut",
                 "title": t(lang, "answer.chart_tone"),
-                "fallback": "drop",
+                "fallback": text_block(fallback, size="Small"),
                 "data": [
-                    {"legend": t(lang, "answer.legend.negative"), "value": s.negative},
-                    {"legend": t(lang, "answer.legend.neutral"), "value": s.neutral},
-                    {"legend": t(lang, "answer.legend.positive"), "value": s.positive},
+                    {"legend": legends[k], "value": n, "color": TONE_COLORS[k]}
+                    for k, n in counts.items()
                 ],
             }
         )
-    series = answer.insights.listening.counts
-    buckets = sorted({b.start: 0 for s_ in series for b in s_.buckets})
-    if series and len(buckets) >= 2:
-        totals: dict[Any, int] = {}
-        for s_ in series:
-            for b in s_.buckets:
-                totals[b.start] = totals.get(b.start, 0) + b.count
-        recent = sorted(totals.items())[-24:]
-        charts.append(
-            {
-                "type": "Chart.Line",
-                "title": t(lang, "answer.chart_volume"),
-                "fallback": "drop",
-                "data": [
-                    {
-                        "legend": t(lang, "answer.legend.mentions"),
-                        "values": [
-                            {"x": start.strftime("%H:%M"), "y": count} for start, count in recent
-                        ],
-                    }
-                ],
-            }
-        )
+    hourly = _hourly(answer)
+    if len(hourly) >= 2:
+        zone = _zone(answer.insights.tz)
+        recent = [(start.astimezone(zone).hour, count) for start, count in _grouped(hourly)]
+        points = [{"x": hour_label(h, lang), "y": count} for h, count in recent]
+        labels = [p["x"] for p in points]
+        if len(set(labels)) == len(labels):  # hourly buckets (a category axis needs unique x)
+            title = t(lang, "answer.chart_volume")
+            values = ", ".join(f"{p['x']} {p['y']}" for p in points)
+            fallback = t(lang, "answer.chart_fallback", title=title, values=values)
+            charts.append(
+                {
+                    "type": "Chart.Line",
+                    "title": title,
+                    "fallback": text_block(fallback, size="Small"),
+                    "yMin": 0,
+                    "yMax": integer_axis_max(max(c for _, c in recent)),
+                    "data": [
+                        {
+                            "legend": t(lang, "answer.legend.mentions"),
+                            "color": VOLUME_COLOR,
+                            "values": points,
+                        }
+                    ],
+                }
+            )
     return charts
+
+
+def _zone(name: str) -> tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def _themes(answer: Answer, lang: str) -> list[dict[str, Any]]:
@@ -291,9 +357,12 @@ def answer_card(answer: Answer, lang: str, *, show_cost: bool, context_id: str) 
     return adaptive_card(body, actions)
 
 
-def more_posts_card(posts: list[Post], lang: str) -> Card:
+def more_posts_card(posts: list[Post], lang: str, *, sample: int | None = None) -> Card:
+    """Posts of the answer's sample not shown on its card; `sample`: how many were read (the
+    figure the answer card gives), so that both cards tell the same numbers."""
     if not posts:
         return adaptive_card([text_block(t(lang, "answer.no_more"))])
-    body = [text_block(t(lang, "answer.more_title", count=len(posts)), weight="Bolder")]
+    title = t(lang, "answer.more_title", count=len(posts), sample=max(sample or 0, len(posts)))
+    body = [text_block(title, weight="Bolder")]
     body += [text_block(post_excerpt(p), size="Small") for p in posts]
     return adaptive_card(body)

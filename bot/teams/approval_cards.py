@@ -91,6 +91,50 @@ def _decision_line(lang: str, draft: Draft) -> str:
     return t(lang, f"approvals.state.{state.value}", name=name, at=at, reason=reason)
 
 
+decision_line = _decision_line  # the request's current state, for other cards (stale buttons)
+
+_WHY_SOURCES = ("answer", "request", "alert")
+
+
+def _why(lang: str, context: dict[str, Any]) -> str | None:
+    """Why this post exists: the topic or brief, and where the request came from."""
+    subject = " ".join(str(context.get("topic") or context.get("brief") or "").split())[:200]
+    if not subject:
+        return None
+    source = str(context.get("source") or "request")
+    source = source if source in _WHY_SOURCES else "request"
+    return t(lang, f"approvals.card.why.{source}", subject=subject)
+
+
+def _checks_line(lang: str, report: dict[str, Any]) -> str:
+    """Which checks the text passed (the editorial line's rules, and X's length)."""
+    length = report.get("weighted_length")
+    limit = report.get("max_length") or 280
+    checks = t(lang, "approvals.card.checks")
+    if isinstance(length, int):
+        checks = t(lang, "approvals.card.checks_length", length=length, max=limit) + checks
+    return t(lang, "approvals.card.checks_passed", checks=checks)
+
+
+def _evidence(lang: str, context: dict[str, Any]) -> list[dict[str, Any]]:
+    """Links to the posts behind the request (read by Pulse on the server, never card data)."""
+    urls = [
+        str(u)
+        for u in (context.get("evidence") or [])
+        if isinstance(u, str) and u.startswith("https://x.com/")
+    ][:5]
+    if not urls:
+        return []
+    lines = []
+    for url in urls:
+        handle = url.removeprefix("https://x.com/").split("/", 1)[0]
+        lines.append(f"- [@{handle}]({url})")
+    return [
+        text_block(t(lang, "approvals.card.evidence"), weight="Bolder", spacing="Medium"),
+        text_block("\n".join(lines), size="Small"),
+    ]
+
+
 def approval_card(
     draft: Draft,
     lang: str,
@@ -105,6 +149,8 @@ def approval_card(
         text_block(t(lang, "approvals.card.title"), size="Medium", weight="Bolder"),
         text_block(
             t(lang, "approvals.card.requester", name=draft.requester.name or draft.requester.id)
+            + " · "
+            + when(draft.created_at)
             + " · "
             + t(lang, "approvals.card.version", version=v.number),
             isSubtle=True,
@@ -127,15 +173,13 @@ def approval_card(
         )
         body.append(text_block("\n".join(f"- {finding_text(lang, f)}" for f in findings)))
     else:
-        body.append(text_block(t(lang, "approvals.card.compliance_ok")))
-    facts = [
-        {"title": str(k), "value": str(val)}
-        for k, val in draft.context.items()
-        if isinstance(val, str | int | float) and not str(k).startswith("_")
-    ]
-    if facts:
-        body.append(text_block(t(lang, "approvals.card.context"), weight="Bolder"))
-        body.append({"type": "FactSet", "facts": facts[:10]})
+        body.append(text_block(_checks_line(lang, dict(v.report or {}))))
+    # People, not internals: why the post exists and the posts behind it (no engine names,
+    # flags or ids).
+    why = _why(lang, draft.context)
+    if why:
+        body.append(text_block(why))
+    body += _evidence(lang, draft.context)
     if draft.scheduled_at:
         body.append(text_block(t(lang, "approvals.card.scheduled", when=when(draft.scheduled_at))))
     names = [n or a for a, n, ver in draft.approvals if ver == v.number]

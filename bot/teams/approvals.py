@@ -208,6 +208,13 @@ class ApprovalsTeams:
         found = await self._store.read(self.card_key(draft.tenant_id, draft.id))
         return found.value if found else None
 
+    async def _card_lang(self, draft: Draft, fallback: str) -> str:
+        """The language the approval card was sent in: an update keeps it (one language per
+        card, whoever clicks)."""
+        record = await self._card_record(draft)
+        lang = (record or {}).get("lang")
+        return lang if lang in ("fr", "en") else fallback
+
     async def _refresh_ids(self, draft: Draft) -> list[str]:
         record = await self._card_record(draft)
         return list((record or {}).get("viewers") or [])
@@ -236,7 +243,8 @@ class ApprovalsTeams:
             if (ref.user_aad_id or "").lower() == draft.requester.id.lower() and (
                 ref.conversation_type == "personal"
             ):
-                return ref.reference, ref.lang
+                # the requester's own chat: the language they asked in (the draft's)
+                return ref.reference, draft.lang if draft.lang in ("fr", "en") else ref.lang
         return None
 
     async def send_request(self, draft: Draft) -> None:
@@ -383,9 +391,13 @@ class ApprovalsTeams:
         if draft is not None and approver and actor.user_id:
             await self._add_viewer(draft, actor.user_id)
         is_invoke = context.activity.type == "invoke"
+        card_lang = await self._card_lang(draft, lang) if draft is not None else lang
         if result.accepted and draft is not None:
             card = approval_card(
-                draft, lang, interactive=approver, refresh_user_ids=await self._refresh_ids(draft)
+                draft,
+                card_lang,
+                interactive=approver,
+                refresh_user_ids=await self._refresh_ids(draft),
             )
             return ActionResult(card=card)
         note = refused_text(lang, result.outcome.value, result.previous, draft, result.report)
@@ -393,8 +405,9 @@ class ApprovalsTeams:
             # Action.Submit: the card is shared by everyone; tell only this person.
             return ActionResult(message=note)
         card = approval_card(
-            draft, lang, interactive=approver, refresh_user_ids=await self._refresh_ids(draft)
+            draft, card_lang, interactive=approver, refresh_user_ids=await self._refresh_ids(draft)
         )
+        note = refused_text(card_lang, result.outcome.value, result.previous, draft)
         card["body"].insert(0, text_block(note, color="Attention", weight="Bolder"))
         return ActionResult(card=card)
 
@@ -409,7 +422,10 @@ class ApprovalsTeams:
             return ActionResult(message=t(actor.lang, "approvals.refused.not_found"))
         approver = await self._may_decide(actor)
         card = approval_card(
-            draft, actor.lang, interactive=approver, refresh_user_ids=await self._refresh_ids(draft)
+            draft,
+            await self._card_lang(draft, actor.lang),
+            interactive=approver,
+            refresh_user_ids=await self._refresh_ids(draft),
         )
         return ActionResult(card=card)
 

@@ -269,7 +269,8 @@ class AskInTeams:
             return ActionResult(message=t(lang, "answer.no_more"))
         shown = set(saved.get("shown", []))
         posts = [post_from_json(p) for p in saved["posts"] if p["id"] not in shown]
-        await context.send_activity(card_activity(more_posts_card(posts[:MORE_POSTS], lang)))
+        card = more_posts_card(posts[:MORE_POSTS], lang, sample=saved.get("sample_size"))
+        await context.send_activity(card_activity(card))
         return ActionResult(message=None)
 
     async def _explain(

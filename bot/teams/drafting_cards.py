@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from botbuilder.core import TurnContext
@@ -35,6 +36,7 @@ from bot.ports.language import EngineError
 from bot.services.drafting import DraftingService, Source, Variant
 from bot.teams.actions import ActionResult, Actor, CardActionRouter
 from bot.teams.cards import Card, adaptive_card, card_activity, text_block
+from bot.teams.stale_cards import Submissions, sent_line
 
 logger = logging.getLogger(__name__)
 
@@ -343,12 +345,25 @@ def review_card(
     return adaptive_card(body, actions)
 
 
-def submitted_card(text: str, lang: str, confirmation: str) -> Card:
+def submitted_card(text: str, lang: str, state: str) -> Card:
+    """A card once its draft was submitted: the text and the state, no buttons left.
+    `state`: "Sent for approval by Claire · 10:42 UTC" (and the request's current state)."""
     return adaptive_card(
         [
             text_block(t(lang, "drafting.card.submitted_title"), size="Large", weight="Bolder"),
             post_text_block(text),
-            text_block(t(lang, "drafting.submitted", confirmation=confirmation), size="Small"),
+            text_block(t(lang, "drafting.submitted", state=state), size="Small"),
+        ]
+    )
+
+
+def done_variants_card(brief: str, lang: str, state: str) -> Card:
+    """The variants card once one of its drafts was submitted: its buttons give way."""
+    return adaptive_card(
+        [
+            text_block(t(lang, "drafting.card.title"), size="Large", weight="Bolder"),
+            text_block(t(lang, "drafting.card.brief", brief=brief), isSubtle=True),
+            text_block(state, weight="Bolder"),
         ]
     )
 
@@ -387,11 +402,13 @@ class DraftCardFlow:
         *,
         count: int = 3,
         require_role: bool = True,
+        submissions: Submissions | None = None,
     ) -> None:
         self._drafting = drafting
         self._submit = submit_for_approval
         self._count = count
         self._require_role = require_role
+        self._submissions = submissions
 
     def register(self, router: CardActionRouter) -> None:
         router.register(VERB_PICK, self.on_pick)
@@ -411,8 +428,10 @@ class DraftCardFlow:
         *,
         source: Source = "answer",
     ) -> ActionResult:
-        """For `answer.draft`: send the variants card below, answer the invoke with a message."""
-        ui = actor.lang
+        """For `answer.draft`: send the variants card below, answer the invoke with a message.
+        Every string of the cards follows `lang` (the language of the answer the button was on),
+        whatever the client's locale."""
+        ui = lang if lang in ("fr", "en") else actor.lang
         topic = " ".join((topic or "").split())[:200]
         brief = topic or t(ui, "drafting.ask_brief")
         try:
@@ -424,7 +443,14 @@ class DraftCardFlow:
         if not variants:
             return ActionResult(message=t(ui, "drafting.no_variant"))
         post_lang = variants[0].report.lang or lang
-        stateless = {"lang": post_lang, "topic": topic, "brief": brief, "source": source}
+        stateless = {
+            "lang": post_lang,
+            "ui": ui,
+            "flow": uuid.uuid4().hex[:16],  # what a submission is recorded under
+            "topic": topic,
+            "brief": brief,
+            "source": source,
+        }
         card = variants_card(variants, ui, brief=brief, post_lang=post_lang, stateless=stateless)
         await turn_context.send_activity(card_activity(card))
         return ActionResult(message=t(ui, "drafting.card.sent_below"))
@@ -445,42 +471,69 @@ class DraftCardFlow:
         return variant, lang, source
 
     @staticmethod
-    def _stateless(data: dict[str, Any], lang: str) -> dict[str, Any]:
+    def _ui(actor: Actor, data: dict[str, Any]) -> str:
+        """The cards' language: the one the flow started in (card data), else the client's."""
+        ui = data.get("ui")
+        return ui if ui in ("fr", "en") else actor.lang
+
+    @classmethod
+    def _stateless(cls, data: dict[str, Any], lang: str) -> dict[str, Any]:
         return {
             "lang": lang,
+            "ui": data.get("ui") if data.get("ui") in ("fr", "en") else None,
+            "flow": data.get("flow"),
             "topic": data.get("topic"),
             "brief": data.get("brief"),
             "source": data.get("source"),
         }
 
+    async def _already_submitted(self, actor: Actor, data: dict[str, Any]) -> ActionResult | None:
+        """A button of a flow whose draft was submitted: the state, never a second request."""
+        flow = data.get("flow")
+        if self._submissions is None or not isinstance(flow, str) or not flow:
+            return None
+        entry = await self._submissions.find(actor.tenant_id, flow)
+        if entry is None:
+            return None
+        ui = self._ui(actor, data)
+        state = await self._submissions.state(ui, actor.tenant_id, entry)
+        return ActionResult(card=submitted_card(str(entry.get("text") or ""), ui, state))
+
     async def on_pick(
         self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
     ) -> ActionResult:
+        if (done := await self._already_submitted(actor, data)) is not None:
+            return done
         variant, lang, _ = await self._variant(
             actor, {k: v for k, v in data.items() if k != TEXT_INPUT}
         )
         card = review_card(
-            variant, actor.lang, post_lang=lang, stateless=self._stateless(data, lang)
+            variant, self._ui(actor, data), post_lang=lang, stateless=self._stateless(data, lang)
         )
         return ActionResult(card=card)
 
     async def on_check(
         self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
     ) -> ActionResult:
+        if (done := await self._already_submitted(actor, data)) is not None:
+            return done
         variant, lang, _ = await self._variant(actor, data)
+        ui = self._ui(actor, data)
         card = review_card(
             variant,
-            actor.lang,
+            ui,
             post_lang=lang,
             stateless=self._stateless(data, lang),
-            message=t(actor.lang, "drafting.edited"),
+            message=t(ui, "drafting.edited"),
         )
         return ActionResult(card=card)
 
     async def on_submit(
         self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
     ) -> ActionResult:
-        ui = actor.lang
+        ui = self._ui(actor, data)
+        if (done := await self._already_submitted(actor, data)) is not None:
+            return done
         variant, lang, source = await self._variant(actor, data)
         stateless = self._stateless(data, lang)
         if self._require_role and not may_submit(actor):
@@ -503,9 +556,15 @@ class DraftCardFlow:
             topic=str(data["topic"]) if data.get("topic") else None,
         )
         try:
-            confirmation = await self._submit(actor, variant.text, lang, context)
+            draft_id = await self._submit(actor, variant.text, lang, context)
         except Exception:
             ref = uuid.uuid4().hex[:8]
             logger.exception("submit for approval failed (ref %s)", ref)
             return ActionResult(message=t(ui, "drafting.submit_failed", ref=ref))
-        return ActionResult(card=submitted_card(variant.text, ui, confirmation))
+        flow = data.get("flow")
+        if self._submissions is not None and isinstance(flow, str) and flow:
+            await self._submissions.record(
+                actor.tenant_id, flow, draft_id, actor.name or actor.user_id, variant.text, ui
+            )
+        state = sent_line(ui, actor.name or actor.user_id, datetime.now(UTC))
+        return ActionResult(card=submitted_card(variant.text, ui, state))

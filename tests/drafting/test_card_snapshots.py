@@ -52,7 +52,8 @@ def test_review_cards() -> None:
         "review_blocked_en",
         review_card(broken, "en", post_lang="fr", message="I cannot submit this text."),
     )
-    assert_snapshot("submitted_fr", submitted_card(CLEAN_FR[0], "fr", "draft-1"))
+    state = "Envoyé pour validation par Claire · 10:42 UTC"
+    assert_snapshot("submitted_fr", submitted_card(CLEAN_FR[0], "fr", state))
 
 
 def test_editorial_cards() -> None:

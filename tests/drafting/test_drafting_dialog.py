@@ -3,6 +3,7 @@ help at every step."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -71,7 +72,10 @@ async def test_brief_variants_revise_pick_submit(
     assert short in card_text(review)
 
     replies = await h.say(value={"drafting": "submit"})
-    assert texts(replies) == ["C'est envoyé à l'équipe communication pour validation. draft-1"]
+    [sent] = texts(replies)
+    # People, not internals: who and when, never the request's raw id.
+    assert re.match(r"^Envoyé pour validation par Alice · \d\d:\d\d UTC\. L'équipe", sent)
+    assert "draft-1" not in sent
     [(actor, text, lang, context)] = submit.calls
     assert (actor.aad_object_id, text, lang) == ("aad-alice", short, "fr")
     assert actor.roles == frozenset({"executive"})

@@ -203,8 +203,17 @@ def pulse_server(
 _LISTENING = re.compile(r"Listening on (\d+)")
 
 
+@pytest.fixture(scope="module")
+def user_locale() -> str:
+    """The browser's locale and the Playground's system locale (LANG); a test module overrides
+    this fixture for a French-speaking user (tests/e2e/test_french.py). The Playground 0.2.28
+    itself stamps every activity "en-US" whatever the locale (its activity generators hard-code
+    it), so Pulse must tell the language from the words."""
+    return "en-US"
+
+
 @pytest.fixture
-def playground(pulse_server: Server, tmp_path: Path) -> Iterator[Server]:
+def playground(pulse_server: Server, tmp_path: Path, user_locale: str) -> Iterator[Server]:
     """The Agents Playground, pointed at Pulse. It picks another port if ours is taken: the one it
     actually uses is read from its "Listening on N" line."""
     run_dir = tmp_path
@@ -215,6 +224,7 @@ def playground(pulse_server: Server, tmp_path: Path) -> Iterator[Server]:
         "TEAMSAPPTESTER_BROWSER": "none",
         "BOT_ENDPOINT": pulse_server.url,
         "M365_AGENTS_PLAYGROUND_LOGFILE": str(run_dir / "playground-internal.log"),
+        "LANG": user_locale.replace("-", "_") + ".UTF-8",
     }
     log = run_dir / "playground.log"
     args = [str(PLAYGROUND), "--port", str(free_port()), "--disable-telemetry"]
@@ -263,10 +273,14 @@ def _loopback_only(route: Any) -> None:
 
 @pytest.fixture
 def page(
-    browser: Any, playground: Server, pulse_server: Server, request: pytest.FixtureRequest
+    browser: Any,
+    playground: Server,
+    pulse_server: Server,
+    request: pytest.FixtureRequest,
+    user_locale: str,
 ) -> Iterator[Any]:
     """A fresh browser context on the Playground; artefacts go to build/e2e/ if the test fails."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=user_locale)
     context.set_default_timeout(30_000)
     context.route("**/*", _loopback_only)
     pw_page = context.new_page()

@@ -163,12 +163,46 @@ def test_values_from_settings_use_the_demo_guid_without_app_id() -> None:
     class ProdSettings:
         app_id = PROD_VALUES.bot_id
         public_url = "https://pulse.contoso.example:8443/bot"
+        developer_url = "https://contoso.example"
+        privacy_url = "https://contoso.example/privacy"
+        terms_url = "https://contoso.example/terms"
 
     demo = bp.values_from_settings(FakeSettings())
     assert demo.bot_id == bp.DEMO_APP_ID and demo.public_domain is None
     prod = bp.values_from_settings(ProdSettings())
     assert prod.bot_id == PROD_VALUES.bot_id
     assert prod.public_domain == "pulse.contoso.example"
+    assert prod.privacy_url == "https://contoso.example/privacy"
+    filled = bp.fill_manifest(copy.deepcopy(TEMPLATE), prod)
+    assert filled["developer"]["termsOfUseUrl"] == "https://contoso.example/terms"
+    assert "pulse.example.com" not in json.dumps(filled)
+
+
+def test_package_settings_are_refused_with_a_clear_message() -> None:
+    class HttpSettings:
+        app_id = ""
+        public_url = "http://pulse.contoso.example"
+        privacy_url = "http://contoso.example/privacy"
+
+    with pytest.raises(bp.PackageError) as err:
+        bp.values_from_settings(HttpSettings())
+    assert err.value.problems == [
+        "PULSE_PUBLIC_URL must be an https:// address (Teams reaches bots over HTTPS only), "
+        "not 'http://pulse.contoso.example'",
+        "PULSE_PRIVACY_URL must be an https:// address, not 'http://contoso.example/privacy'",
+    ]
+
+    class TenantWithoutLinks:
+        app_id = PROD_VALUES.bot_id
+        public_url = "https://pulse.contoso.example"
+
+    with pytest.raises(bp.PackageError) as err:
+        bp.values_from_settings(TenantWithoutLinks())
+    assert [p.split(" ")[0] for p in err.value.problems] == [
+        "PULSE_DEVELOPER_URL",
+        "PULSE_PRIVACY_URL",
+        "PULSE_TERMS_URL",
+    ]
 
 
 # -- icons ----------------------------------------------------------------------------------
@@ -233,3 +267,13 @@ def test_build_package_refuses_an_invalid_manifest(tmp_path: Path, schemas: Any)
         bp.build_package(out, DEMO_VALUES, source_dir=source)
     assert "developer/websiteUrl" in str(err.value)
     assert not out.exists()
+
+
+def test_make_package_installs_what_it_needs() -> None:
+    """On a fresh clone, `make package` installs the dev requirements (jsonschema, pillow) and
+    the npm tools (the Teams schemas) first, like `make run` does for its own needs."""
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text("utf-8")
+    [rule] = [line for line in makefile.splitlines() if line.startswith("package:")]
+    assert "$(VENV)/.dev" in rule and "$(TOOLS)/.installed" in rule
+    dev = (Path(__file__).resolve().parents[2] / "requirements-dev.txt").read_text("utf-8")
+    assert "jsonschema==" in dev and "pillow==" in dev

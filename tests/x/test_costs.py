@@ -53,9 +53,24 @@ def test_cost_line_renders() -> None:
         PriceTable(),
     )
     assert full.render() == "1 post read, 2 users read, 1 counts request, ≈ $0.03"
-    assert CostLine().render() == "no new X reads, ≈ $0.00"
+    assert CostLine().render() == "no new X reads, nothing billed"
+    assert CostLine(posts_billed=0).render("fr") == "aucune nouvelle lecture X, rien de facturé"
     repeat = CostLine.of(Usage(posts_read=5), Usage(), PriceTable())
-    assert repeat.render() == "5 posts read (already read today, not billed again), ≈ $0.00"
+    assert repeat.render() == (
+        "5 posts read (5 already read today, not billed again), nothing billed"
+    )
+    # Some posts new, some read again, a counts request: the dollars are what is billed.
+    mixed = CostLine.of(
+        Usage(posts_read=100, counts_requests=1),
+        Usage(posts_read=40, counts_requests=1),
+        PriceTable(),
+    )
+    assert mixed.render() == (
+        "100 posts read (60 already read today, not billed again), 1 counts request, ≈ $0.21"
+    )
+    assert mixed.render("fr") == (
+        "100 posts lus (60 déjà lus aujourd'hui, non refacturés), 1 requête de volume, ≈ 0,21 $"
+    )
     assert format_dollars(Decimal("0.005")) == "$0.01"
     assert format_dollars(Decimal("0.002")) == "$0.002"  # never "$0.00" for a real cost
     assert format_dollars(Decimal("1234.5"), "fr") == "1\u202f234,50 $"
@@ -74,13 +89,13 @@ async def test_same_post_is_billed_once_per_utc_day(store: LocalDirStore) -> Non
     assert first.posts_read == 3 and first.posts_billed == 3
     assert first.dollars == Decimal("0.015") + Decimal("0.010") + Decimal("0.005")
     again = await ledger.record(post_ids=["2", "3", "4", "4"], user_ids=["u1"])
-    assert again.posts_read == 4 and again.posts_billed == 1
+    assert again.posts_read == 3 and again.posts_billed == 1  # "4" twice in one call: one read
     assert again.dollars == Decimal("0.005")
     clock.advance(timedelta(days=1))  # a new UTC day: billed again
     next_day = await ledger.record(post_ids=["1"])
     assert next_day.posts_billed == 1
     day1 = await ledger.day_totals("2026-11-28")
-    assert day1.billed.posts_read == 4 and day1.read is not None and day1.read.posts_read == 7
+    assert day1.billed.posts_read == 4 and day1.read is not None and day1.read.posts_read == 6
     month = await ledger.month_totals("2026-11")
     assert month.billed == Usage(posts_read=5, users_read=1, counts_requests=1)
     assert month.dollars == Decimal("0.040")
