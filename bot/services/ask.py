@@ -10,8 +10,10 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.analysis.summary import Analysis
+from bot.i18n import t, t_list
 from bot.ports.language import (
     AnswerDraft,
     AnswerRequest,
@@ -25,6 +27,7 @@ from bot.ports.language import (
 )
 from bot.ports.posts import Post
 from bot.ports.store import StorageError
+from bot.services.crisis_history import CrisisHistory, History, is_past, period_to_window
 from bot.services.insights import Focus, Insights, InsightsService
 
 logger = logging.getLogger(__name__)
@@ -53,6 +56,7 @@ class Answer:
     cited: tuple[Post, ...]
     figures: dict[str, str | int | float]
     notices: tuple[str, ...] = field(default_factory=tuple)
+    history: History | None = None  # past crisis events, for crisis questions
 
     @property
     def analysis(self) -> Analysis:
@@ -123,6 +127,43 @@ def figures_of(insights: Insights) -> dict[str, str | int | float]:
     return figures
 
 
+def history_figures(
+    history: History, period: Period, lang: str, tz: str
+) -> dict[str, str | int | float]:
+    """The figures of the worst past event of the period (none when the period was calm).
+    For a past period, the period's crisis level and score are those of its worst event."""
+    worst = history.worst
+    if worst is None:
+        return {}
+    local = worst.start.astimezone(ZoneInfo(tz))
+    weekdays = t_list("fr" if lang == "fr" else "en", "offline.weekdays")
+    when = t(
+        "fr" if lang == "fr" else "en",
+        "offline.when",
+        weekday=weekdays[local.weekday()],
+        day=local.day,
+        time=local.strftime("%H:%M"),
+    )
+    out: dict[str, str | int | float] = {
+        "past_crisis_level": worst.peak_level,
+        "past_crisis_start": when,
+        "past_crisis_events": len(history.events),
+        "past_crisis_alerts": worst.alerts_sent,
+        "past_crisis_drafts": worst.drafts_approved,
+        "past_crisis_score": round(worst.peak_score, 2),
+        "past_crisis_scope": "period" if is_past(period) else "recent",
+    }
+    if worst.observed is not None and worst.expected is not None:
+        out["past_crisis_observed"] = worst.observed
+        out["past_crisis_usual"] = round(worst.expected)
+    if worst.themes:
+        out["past_crisis_theme"] = worst.themes[0]
+    if is_past(period):
+        out["crisis_level"] = worst.peak_level
+        out["crisis_score"] = round(worst.peak_score, 2)
+    return out
+
+
 def mentions_in_window(insights: Insights) -> int | None:
     """Mentions over the question's period (the counts also cover the baseline days)."""
     series = insights.listening.counts
@@ -191,11 +232,16 @@ def neutralise(text: str, allowed_handles: set[str], allowed_urls: set[str]) -> 
 
 class AskService:
     def __init__(
-        self, insights: InsightsService, engine: LanguageEngine, offline: LanguageEngine
+        self,
+        insights: InsightsService,
+        engine: LanguageEngine,
+        offline: LanguageEngine,
+        history: CrisisHistory | None = None,
     ) -> None:
         self._insights = insights
         self._engine = engine
         self._offline = offline
+        self._history = history
 
     async def vocabulary(self, tenant_id: str | None) -> Vocabulary | None:
         """The tenant's names from its watch profile; None (the engines' defaults) when the
@@ -248,6 +294,13 @@ class AskService:
         )
         figures = figures_of(insights)
         notices = notices_of(insights)
+        history = None
+        if understanding.intent is Intent.CRISIS and self._history is not None:
+            history = await self._past(tenant_id, understanding.period, tz)
+            if history is not None:
+                figures.update(
+                    history_figures(history, understanding.period, understanding.lang, tz)
+                )
         posts = sample_posts(insights.analysis)
         request = AnswerRequest(
             question=question,
@@ -266,7 +319,26 @@ class AskService:
         draft = self._validated(draft, posts)
         by_id = {ap.post.id: ap.post for ap in insights.analysis.posts}
         cited = tuple(by_id[i] for i in draft.cited_post_ids if i in by_id)
-        return Answer(question, understanding, insights, draft, cited, figures, tuple(notices))
+        return Answer(
+            question, understanding, insights, draft, cited, figures, tuple(notices), history
+        )
+
+    async def _past(self, tenant_id: str | None, period: Period, tz: str) -> History | None:
+        """The crisis events of the question's period (for "now", the last 7 days: a crisis
+        of the last days is still worth knowing); None when the history cannot be read."""
+        assert self._history is not None
+        zone = ZoneInfo(tz)
+        now = self._insights.now()
+        window = (
+            period_to_window(period, now, zone)
+            if is_past(period)
+            else period_to_window(Period.LAST_7_DAYS, now, zone)
+        )
+        try:
+            return await self._history.events(tenant_id, window, tz=tz)
+        except Exception:
+            logger.exception("crisis history unavailable for this answer")
+            return None
 
     @staticmethod
     def _validated(draft: AnswerDraft, posts: list[SamplePost]) -> AnswerDraft:
