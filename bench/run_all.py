@@ -21,6 +21,7 @@ BENCHES = [
     ("Approvals (issue 8)", ["bench/bench_approvals.py"]),
     ("Briefings (issue 9)", ["bench/bench_briefing.py"]),
     ("Workers (issue 11)", ["bench/bench_workers.py"]),
+    ("Crisis alert cadence and X cost (issue 18)", ["bench/bench_alerts.py"]),
 ]
 
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import bisect
 import json
 import os
 import sys
@@ -32,15 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.clients.demo.corpus import DEFAULT_PROFILE_PATH
 from bot.clients.store.memory import MemoryStore
+from bot.clients.stream import StreamSource
 from bot.ports.posts import (
     Author,
-    CountBucket,
-    CountSeries,
-    Granularity,
     Post,
-    ReadBudget,
-    SearchResult,
-    Window,
 )
 from bot.services.alerts import AlertReport, AlertService
 from bot.services.briefings import DeliveryOutcome, DeliveryStatus
@@ -74,62 +68,6 @@ def parse_post(line: dict[str, Any]) -> Post:
             id=handle, handle=handle, name=handle, followers=int(line.get("followers", 0))
         ),
     )
-
-
-class StreamSource:
-    """A `PostSource` over a whole stream held in memory; every query matches every post (the
-    stream is already the company's mentions). Never past the clock: the future is unseen."""
-
-    def __init__(self, posts: Iterable[Post], clock: ReplayClock) -> None:
-        self.posts = sorted(posts, key=lambda p: (p.created_at, p.id))
-        self._times = [p.created_at for p in self.posts]
-        self._clock = clock
-
-    def _between(self, start: datetime, end: datetime) -> Sequence[Post]:
-        end = min(end, self._clock.now())
-        lo = bisect.bisect_left(self._times, start)
-        hi = bisect.bisect_left(self._times, end)
-        return self.posts[lo:hi]
-
-    async def search(
-        self,
-        query: str,
-        window: Window,
-        budget: ReadBudget,
-        *,
-        since_id: str | None = None,
-        sort: str = "relevancy",
-    ) -> SearchResult:
-        found = list(self._between(window.start, window.end))
-        if sort == "recency":
-            found.reverse()
-        else:
-            found.sort(key=lambda p: (p.author.followers, p.created_at), reverse=True)
-        chosen = tuple(found[: budget.max_posts])
-        return SearchResult(posts=chosen, requests=1)
-
-    async def counts(self, query: str, window: Window, granularity: Granularity) -> CountSeries:
-        step = {
-            Granularity.MINUTE: timedelta(minutes=1),
-            Granularity.HOUR: timedelta(hours=1),
-            Granularity.DAY: timedelta(days=1),
-        }[granularity]
-        end = min(window.end, self._clock.now())
-        buckets: list[CountBucket] = []
-        t = window.start
-        while t < end:
-            stop = min(t + step, end)
-            lo = bisect.bisect_left(self._times, t)
-            hi = bisect.bisect_left(self._times, stop)
-            buckets.append(CountBucket(t, stop, hi - lo))
-            t = stop
-        return CountSeries(
-            query=query,
-            granularity=granularity,
-            buckets=tuple(buckets),
-            total=sum(b.count for b in buckets),
-            requests=1,
-        )
 
 
 class NoDelivery:

@@ -6,7 +6,8 @@ Volume first, cheap and often: each check reads the counts only (per minute over
 `lookback`, one counts request per query; the hourly baseline of the previous days is kept in
 the store and re-read every `baseline_refresh`), and runs the detector
 (`bot.domain.analysis.anomaly.step`, state kept per tenant in `alerts/<tenant>/detector`). A
-sample of posts is read (through `InsightsService`) only when the counts deviate: its negative
+sample of posts is read (through `InsightsService`) only when the counts deviate (and while
+they do, at most once per `update_every`, when the cards are refreshed): its negative
 share and the reach of negative voices raise the score and shape the card; they never gate the
 alert. Counts that cannot be read give the level UNKNOWN, never "calm".
 
@@ -29,7 +30,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.clients.store.records import cas_update, make_record
 from bot.domain.analysis.anomaly import (
@@ -182,12 +183,15 @@ class AlertService:
         """One check of one tenant: counts, detector, (a sample if deviating), the alert or
         its update or its "calming down", and the result appended to the history."""
         now = self._clock.now()
-        state = await self._load_state(tenant_id)
+        state, sampled_at = await self._load_state(tenant_id)
         minutes, baseline = await self._volume(tenant_id, now)
         detection = detect(minutes, baseline, now, state, self.params)
         insights: Insights | None = None
         score = detection.score
-        if detection.deviating:
+        # A sample only when the counts deviate, and while they do, once per `update_every`.
+        due = sampled_at is None or now - sampled_at >= self.update_every
+        if detection.opened or (detection.deviating and due):
+            sampled_at = now
             try:
                 insights = await self._insights.compute(
                     tenant_id, period=Period.LAST_24H, tz=self._tz
@@ -196,7 +200,7 @@ class AlertService:
                 score = min(1.0, score + severity(parts.negative, parts.reach))
             except Exception:
                 logger.exception("alert check: no sample (volume alone decides)")
-        await self._save_state(tenant_id, detection.state)
+        await self._save_state(tenant_id, detection.state, sampled_at)
         reasons = detection.reason_codes()
         if insights is not None:
             reasons += [r.code.value for r in insights.analysis.crisis.reasons[:3]]
@@ -209,7 +213,7 @@ class AlertService:
             action, event_id, outcomes = report.action, report.event_id, report.outcomes
         elif detection.opened:
             action = "error"  # no sample, no card: the next check tries again
-            await self._save_state(tenant_id, state)
+            await self._save_state(tenant_id, state, None)
         elif detection.closed:
             event_id = state.event_id
             action = "calming"
@@ -277,15 +281,23 @@ class AlertService:
             logger.warning("alert baseline not kept (storage); read again next time")
         return hours
 
-    async def _load_state(self, tenant_id: str | None) -> DetectorState:
+    async def _load_state(self, tenant_id: str | None) -> tuple[DetectorState, datetime | None]:
+        """The detector's state, and when a sample was last read."""
         found = await self._store.read(state_key(tenant_id))
         if found is None:
-            return DetectorState()
-        return DetectorState.from_json(found.value.get("data", {}))
+            return DetectorState(), None
+        data = found.value.get("data", {})
+        sampled = data.get("sampled_at")
+        return DetectorState.from_json(data), (
+            datetime.fromisoformat(str(sampled)) if sampled else None
+        )
 
-    async def _save_state(self, tenant_id: str | None, state: DetectorState) -> None:
+    async def _save_state(
+        self, tenant_id: str | None, state: DetectorState, sampled_at: datetime | None
+    ) -> None:
         now = self._clock.now()
-        record = make_record(STATE_KIND, SCHEMA, state.to_json(), now=now)
+        data = {**state.to_json(), "sampled_at": sampled_at.isoformat() if sampled_at else None}
+        record = make_record(STATE_KIND, SCHEMA, data, now=now)
         await cas_update(self._store, state_key(tenant_id), lambda _current: record)
 
     async def _record_check(
@@ -339,7 +351,7 @@ class AlertService:
             if now - last < self.cooldown:  # the same story again: update, no new alert
                 event_id = str(data["event_id"])
                 await self._save_state(
-                    tenant_id, _with_event(detection.state, event_id, data.get("started_at"))
+                    tenant_id, _with_event(detection.state, event_id, data.get("started_at")), now
                 )
                 return await self._update(tenant_id, event_id, insights, now, detection, score)
         start = detection.onset or now
@@ -607,9 +619,14 @@ def _summary(insights: Insights, detection: Detection) -> JSON:
     """What the history keeps of an event at its alert: the volume, themes, key posts."""
     a = insights.analysis
     themes = [t.label for t in a.themes.themes if not t.is_other and t.label][:3]
+    since = (detection.onset or datetime.min.replace(tzinfo=UTC)) - timedelta(minutes=5)
     negative = sorted(
-        (ap for ap in a.posts if ap.sentiment.value == "negative"),
-        key=lambda ap: (ap.post.author.followers + ap.post.metrics.engagement, ap.post.id),
+        (ap for ap in a.posts if ap.post.created_at >= since),
+        key=lambda ap: (
+            ap.sentiment.value == "negative",
+            ap.post.author.followers + ap.post.metrics.engagement,
+            ap.post.id,
+        ),
         reverse=True,
     )[:3]
     w = detection.window

@@ -78,7 +78,7 @@ class AnomalyParams:
     cusum_excess: float = 10.0  # ...and this many posts above the usual
     cusum_cap: float = 40.0  # keeps an old build from lingering for hours after it ends
     hold_strength: float = 2.0  # an open event stays open while the evidence is this strong
-    hold_ratio: float = 1.3  # or the last hour is this much above the usual
+    hold_ratio: float = 1.3  # or the last half hour is this much above the usual
     calm_minutes: int = 30  # calm this long closes the event ("calming down")
     min_history_days: int = 1  # less history: the short-baseline reason is given
 
@@ -94,7 +94,7 @@ class Baseline:
     """Expected mentions per hour, from previous days' hourly counts."""
 
     hourly: Mapping[datetime, int]  # hour start (UTC) -> count
-    mean_per_hour: float
+    mean_per_hour: float  # over the days, or over the last day if higher (a new normal)
     days: float  # how much history it is learnt from
     params: AnomalyParams = DEFAULT_PARAMS
     _cache: dict[datetime, tuple[float, float]] = field(default_factory=dict, compare=False)
@@ -107,8 +107,10 @@ class Baseline:
         start = before - timedelta(days=p.baseline_days)
         kept = {h: c for h, c in hourly.items() if start <= h and h + timedelta(hours=1) <= before}
         mean = statistics.fmean(kept.values()) if kept else 0.0
+        last_day = [c for h, c in kept.items() if h >= before - timedelta(days=1)]
+        recent = statistics.fmean(last_day) if len(last_day) >= 12 else 0.0
         days = len(kept) / 24
-        return cls(kept, mean, days, p)
+        return cls(kept, max(mean, recent), days, p)
 
     def rate(self, hour: datetime) -> tuple[float, float]:
         """(expected count for the hour starting at `hour`, over-dispersion phi) for a NB law
@@ -317,13 +319,16 @@ def step(
         cusum = max(0.0, cusum + minutes.get(t, 0) * log_k - (p.cusum_k - 1) * mu_min)
         t += timedelta(minutes=1)
     cusum = min(cusum, p.cusum_cap)
+    if baseline.days < p.min_history_days:
+        cusum = 0.0  # no slow build without knowing what is usual (a new profile)
     two_h = window_counts(minutes, end, 120)
     two_h_mu, two_h_phi = baseline.expected(end - timedelta(minutes=120), end)
     two_h_ratio = two_h / two_h_mu if two_h_mu > 0 else math.inf
     two_h_strength = -math.log10(max(tail(two_h, two_h_mu, two_h_phi), 1e-300))
-    one_h = windows[-1] if windows[-1].minutes == 60 else best
+    recent = next((w for w in windows if w.minutes == 30), best)  # the last half hour
     building = (
-        two_h_ratio >= p.cusum_ratio
+        recent.ratio >= p.hold_ratio  # still going on now, not a burst two hours ago
+        and two_h_ratio >= p.cusum_ratio
         and two_h_strength >= p.cusum_strength
         and two_h - two_h_mu >= p.cusum_excess
     )
@@ -389,7 +394,7 @@ def step(
             calm_since, peak = None, score
     else:
         holding = raw is not Level.CALM or (
-            strength >= p.hold_strength or one_h.ratio >= p.hold_ratio
+            strength >= p.hold_strength or recent.ratio >= p.hold_ratio
         )
         if holding:
             level = Level.ALERT
@@ -442,7 +447,16 @@ def _onset(
         if obs < 1.3 * mu or obs - mu < 1:
             break
         t = slot
-    return min(onset, t)
+    start = min(onset, t)
+    # to the minute: the first minute of that slot well above the usual rate
+    rate = baseline.rate(start)[0] / 60
+    for i in range(15):
+        m = start + timedelta(minutes=i)
+        if m >= end:
+            break
+        if minutes.get(m, 0) >= max(2.0, 3 * rate):
+            return m
+    return start
 
 
 def _since(start: datetime | None) -> tuple[tuple[str, Figure], ...]:
