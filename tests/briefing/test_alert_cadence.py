@@ -181,3 +181,31 @@ async def test_past_crises_are_answered_from_the_kept_checks(
         headline = answer.draft.headline.lower()
         assert ("crisis" in headline) if lang == "en" else ("crise" in headline)
         assert "no crisis" not in headline and "pas de crise" not in headline
+
+
+async def test_the_demo_week_is_consistent_read_back_from_the_counts(
+    make_instance: InstanceFactory,
+    local_store: Any,
+    clock: FakeClock,
+) -> None:
+    """No check kept yet (the demo): "was there a crisis this week?" and "anything I should
+    worry about?" read the battery-fire event back from the counts, instead of "no crisis"."""
+    inst = await make_instance(local_store, clock)
+    ask = inst.app[COMPONENTS_KEY].ask
+    week = await ask.answer(
+        "was there a crisis this week?",
+        Understanding(Intent.CRISIS, "en", Period.THIS_WEEK),
+        tenant_id=TENANT,
+    )
+    assert week.history is not None and week.history.source == "counts"
+    assert week.figures["crisis_level"] == "alert" and float(week.figures["crisis_score"]) > 0.5
+    assert "no crisis" not in week.draft.headline.lower()
+    assert "crisis" in week.draft.headline.lower()
+    assert any(p.url.startswith("https://x.com/") for e in week.history.events for p in e.posts)
+    now = await ask.answer(
+        "y a-t-il quelque chose d'inquiétant ?",
+        Understanding(Intent.CRISIS, "fr", Period.TODAY),
+        tenant_id=TENANT,
+    )
+    assert now.figures["past_crisis_level"] == "alert"
+    assert "crise" in now.draft.headline.lower() and "pas de crise" not in now.draft.headline
