@@ -29,7 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from bot.clients.store.records import cas_update, make_record
@@ -609,8 +609,6 @@ def _hourly(series: CountSeries) -> dict[datetime, int]:
 
 
 def _with_event(state: DetectorState, event_id: str, started: object) -> DetectorState:
-    from dataclasses import replace
-
     start = datetime.fromisoformat(str(started)) if started else state.event_start
     return replace(state, event_id=event_id, event_start=start)
 

@@ -29,6 +29,7 @@ from bot.ports.language import Period
 from bot.ports.posts import Granularity, Window
 from bot.ports.store import JSON, StorageError, Store
 from bot.services.alerts import checks_log, event_key
+from bot.services.approvals import DraftRepository
 from bot.services.insights import X_RECENT_LIMIT, Insights, InsightsService
 
 logger = logging.getLogger(__name__)
@@ -223,8 +224,6 @@ class CrisisHistory:
 
     async def _approved_by_event(self, tenant_id: str | None) -> dict[str, int]:
         """Drafts sent for approval from an alert card and approved, per event id."""
-        from bot.services.approvals import DraftRepository
-
         if tenant_id is None:
             return {}
         out: dict[str, int] = {}
