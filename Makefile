@@ -14,8 +14,8 @@ help:
 	@echo "make chat     - chat with Pulse in this terminal, through its real HTTP endpoint"
 	@echo "make package  - build build/appPackage.zip (Teams app) from the settings"
 	@echo "make bench    - print the benchmarks beside their baselines"
-	@echo "make train    - retrain the sentiment model from ../shared/data"
-	@echo "make eval     - evaluate the sentiment model against the published scores"
+	@echo "make train    - retrain the sentiment model and the question classifier"
+	@echo "make eval     - evaluate every model on held-out data, beside its baselines"
 	@echo "make image    - build the container image (needs a Docker engine)"
 	@echo "make worker   - run a worker process for slow jobs (production scale-out)"
 
@@ -68,9 +68,11 @@ bench: $(VENV)/.dev $(TOOLS)/.installed
 
 train: $(VENV)/.dev
 	$(PY) scripts/train_sentiment.py
+	$(PY) scripts/train_intents.py
 
+# Every scripts/eval_*.py: each prints its figures beside the published or previous ones.
 eval: $(VENV)/.dev
-	$(PY) scripts/eval_sentiment.py
+	@set -e; for script in scripts/eval_*.py; do echo "=== $$script"; $(PY) $$script; done
 
 corpus: $(VENV)/.runtime
 	$(PY) scripts/make_demo_corpus.py

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import sys
 from collections.abc import AsyncIterator
@@ -26,6 +27,7 @@ from pydantic import SecretStr
 
 from bot.clients.demo.corpus import DEFAULT_PROFILE_PATH
 from bot.clients.demo.source import DemoSource
+from bot.clients.encoder import shared_encoder
 from bot.clients.llm.openai_engine import OpenAIConfig, OpenAIEngine
 from bot.clients.offline_engine import OfflineEngine
 from bot.clients.queue.factory import QueueBackend, QueueSettings
@@ -38,7 +40,7 @@ from bot.domain.drafts import Person
 from bot.i18n import language_of, t
 from bot.logs import correlation_id, setup_logging
 from bot.ports.clock import Clock, SystemClock
-from bot.ports.language import Intent, LanguageEngine, Period, Understanding
+from bot.ports.language import Intent, LanguageEngine, Period, SentimentScorer, Understanding
 from bot.ports.posts import PostSource
 from bot.ports.store import StorageError, StorageUnavailable, Store
 from bot.services.ask import LISTENING_INTENTS, AskService
@@ -50,6 +52,7 @@ from bot.services.insights import InsightsService
 from bot.services.listening import ListeningService
 from bot.services.maintenance import purge_cleanup_ctx
 from bot.services.profiles import ProfileRepository
+from bot.services.sentiment import SampleSentiment
 from bot.teams.actions import Actor, actor_of
 from bot.teams.answer_jobs import ANSWER_JOB, AnswerJobHandler, QueueDispatcher
 from bot.teams.approvals import build_approval_services, register_approvals
@@ -58,6 +61,7 @@ from bot.teams.auth import OpenIdKeys, PulseAuthentication, TokenValidator
 from bot.teams.background import BackgroundReplies
 from bot.teams.briefings import Briefings, install_briefings
 from bot.teams.cards import card_activity, help_card
+from bot.teams.clarify import reply_unknown
 from bot.teams.coach import CoachInTeams
 from bot.teams.drafting_cards import DraftCardFlow
 from bot.teams.editorial import EditorialServices, FileFetcher, register_editorial
@@ -77,6 +81,8 @@ logger = logging.getLogger("pulse.app")
 
 STORE_KEY = web.AppKey("store", Store)
 SETTINGS_KEY = web.AppKey("settings", Settings)
+AUTH_KEY = web.AppKey("authentication", PulseAuthentication)
+READYZ_KEYS_WAIT_S = 2.0  # /readyz waits this long at most for the channel's signing keys
 
 
 @dataclass
@@ -151,7 +157,7 @@ class Answering:
     source: PostSource
     listening: ListeningService
     insights: InsightsService
-    offline: LanguageEngine
+    offline: OfflineEngine
     engine: LanguageEngine
     ask: AskService
 
@@ -161,6 +167,16 @@ class Answering:
                 close = getattr(part, closer, None)
                 if close is not None:
                     await close()
+
+
+def sample_sentiment(settings: Settings, engine: LanguageEngine) -> SampleSentiment:
+    """How the sample of an answer or briefing gets its sentiment (bot/services/sentiment.py)."""
+    scorer = (
+        engine if settings.sentiment_model_scoring and isinstance(engine, SentimentScorer) else None
+    )
+    return SampleSentiment(
+        encoder=shared_encoder() if settings.use_sentiment_embeddings else None, scorer=scorer
+    )
 
 
 def build_answering(settings: Settings, store: Store, clock: Clock) -> Answering:
@@ -180,7 +196,6 @@ def build_answering(settings: Settings, store: Store, clock: Clock) -> Answering
         extend_within=timedelta(hours=settings.listen_extend_hours),
     )
     profiles = ProfileRepository(store, DEFAULT_PROFILE_PATH, clock)
-    insights = InsightsService(listening, profiles, clock, sample_size=settings.listen_sample_size)
     demo_profile = profiles.default()
     # The default profile's names serve only when a tenant's own profile cannot be read: each
     # question is understood with its tenant's names (AskService.vocabulary).
@@ -188,9 +203,17 @@ def build_answering(settings: Settings, store: Store, clock: Clock) -> Answering
         competitors=[n for c in demo_profile.competitors for n in c.names],
         own_names=demo_profile.names,
         sector_terms=demo_profile.sector_terms,
-        preload=True,
     )
     engine = build_engine(settings, offline)
+    labels = sample_sentiment(settings, engine)
+    insights = InsightsService(
+        listening,
+        profiles,
+        clock,
+        sample_size=settings.listen_sample_size,
+        sentiment=labels,
+        model_sentiment=labels.score if labels.uses_model else None,
+    )
     return Answering(
         source,
         listening,
@@ -356,9 +379,9 @@ def create_app(
         await coach.should_respond(step.context, text, u.post_ref, u.lang, tenant)
 
     async def on_unknown(step: WaterfallStepContext, u: Understanding, text: str) -> None:
-        if coach.knows(text):
+        if u.reason in (None, "unclear") and coach.knows(text):
             await coach.explain(step.context, text, u.lang)
-        else:
+        elif not await reply_unknown(step.context, u, text):  # a decline, a "Did you mean…"
             await step.context.send_activity(t(u.lang, "errors.not_understood"))
 
     async def on_help(step: WaterfallStepContext, u: Understanding, text: str) -> None:
@@ -400,29 +423,44 @@ def create_app(
         start_draft=card_flow.start_draft_from_card,
         dispatcher=QueueDispatcher(answer_queue) if answer_queue is not None else None,
     )
-    drafting_dialog = DraftingDialog(drafting, submit_for_approval, roles=roles)
+    drafting_dialog = DraftingDialog(
+        drafting,
+        submit_for_approval,
+        roles=roles,
+        understand=ask.understand,  # a new question interrupts the drafting
+        set_aside=conversation_state.create_property("SetAsideDraft"),
+    )
 
-    async def actor_in(step: WaterfallStepContext) -> Actor:
-        return actor_of(step.context.activity, await roles(step.context.activity))
+    async def actor_in(step: WaterfallStepContext, lang: str | None = None) -> Actor:
+        """The sender; `lang`, the message's language, overrides the client's locale."""
+        actor = actor_of(step.context.activity, await roles(step.context.activity))
+        return dataclasses.replace(actor, lang=lang) if lang else actor
 
     async def on_draft(step: WaterfallStepContext, u: Understanding, text: str) -> DialogTurnResult:
-        options = DraftOptions(brief=u.topic, lang=u.lang)
+        options = DraftOptions(brief=u.topic, lang=u.lang, ui=u.lang)
         result: DialogTurnResult = await step.begin_dialog(DRAFTING_DIALOG_ID, options)
         return result
 
     async def on_editorial(step: WaterfallStepContext, u: Understanding, text: str) -> None:
-        await editorial_teams.handle_editorial_command(step.context, await actor_in(step), text)
+        await editorial_teams.handle_editorial_command(
+            step.context, await actor_in(step, u.lang), text
+        )
 
     installed: list[Briefings] = []
 
     async def on_briefing(step: WaterfallStepContext, u: Understanding, text: str) -> None:
         if installed:
-            await installed[0].handle_command(step.context, await actor_in(step), text)
+            await installed[0].handle_command(step.context, await actor_in(step, u.lang), text)
         else:
             await step.context.send_activity(t(u.lang, "placeholder.not_ready"))
 
     async def on_watch(step: WaterfallStepContext, text: str) -> None:
-        await watch_teams.handle_command(step.context, await actor_in(step), text)
+        # A command, not a question: read only for its language (« profil de veille »: French).
+        actor = await actor_in(step)
+        said = await ask.understand(text, actor.lang, None, actor.tenant_id)
+        await watch_teams.handle_command(
+            step.context, dataclasses.replace(actor, lang=said.lang), text
+        )
 
     routes.on(Intent.DRAFT, on_draft)
     routes.on(Intent.EDITORIAL_LINE, on_editorial)
@@ -477,6 +515,7 @@ def create_app(
     app = web.Application(client_max_size=settings.max_body_bytes, middlewares=middlewares)
     app[SETTINGS_KEY] = settings
     app[STORE_KEY] = store
+    app[AUTH_KEY] = auth
     app[COMPONENTS_KEY] = Components(
         settings,
         store,
@@ -500,6 +539,8 @@ def create_app(
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         logger.info("Pulse starting in %s mode", settings.mode.value)
+        # The question reader's weights (~2 s to read) load now, before the first request.
+        await asyncio.to_thread(answering.offline.warm_up)
         running = asyncio.create_task(local_worker.run()) if local_worker is not None else None
         yield
         await background.drain()
@@ -546,6 +587,16 @@ async def readyz(request: web.Request) -> web.Response:
     except (StorageError, TimeoutError) as exc:
         reason = "unavailable" if isinstance(exc, StorageUnavailable | TimeoutError) else "error"
         return web.json_response({"status": "not ready", "storage": reason}, status=503)
+    auth = request.app.get(AUTH_KEY)
+    keys = auth.signing_keys if auth is not None else None
+    if keys is not None:
+        # Production: not ready while the channel's token-signing keys cannot be had at all
+        # (stale ones are still served while a refresh is tried).
+        keys_status = await keys.status(wait_s=READYZ_KEYS_WAIT_S)
+        body = {"storage": "ok", "signing_keys": keys_status}
+        if keys_status == "unavailable":
+            return web.json_response({"status": "not ready", **body}, status=503)
+        return web.json_response({"status": "ready", **body})
     return web.json_response({"status": "ready", "storage": "ok"})
 
 

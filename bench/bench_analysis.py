@@ -9,6 +9,10 @@ the same run:
 
 Goal: pipeline ≥ 20,000 posts/s per core.
 
+Then, for the sample of an answer (100 posts), the word model alone against the ensemble with the
+sentence-embedding head (encoding included, no encoder cache): what an answer pays for the
+better labels (``--no-embedding`` skips it).
+
     .venv/bin/python bench/bench_analysis.py [--posts 10000] [--batch 1000] [--repeat 5]
 """
 
@@ -100,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--posts", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-embedding", action="store_true")
     args = parser.parse_args(argv)
     posts = synthetic_posts(args.posts)
     model = SentimentModel.load()  # loaded once, outside the timings
@@ -148,7 +153,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"pipeline / floor: {pipeline_rate / results[0][1]:.2f}; goal ≥ 20,000 posts/s: "
         f"{'met' if pipeline_rate >= 20_000 else 'MISSED'}"
     )
+    if not args.no_embedding and model.embedding is not None:
+        sample_ms(model, posts, args.repeat)
     return 0
+
+
+def sample_ms(model: SentimentModel, posts: list[str], repeat: int) -> None:
+    """Milliseconds for a 100-post sample: word model alone vs encoder + ensemble."""
+    from bot.clients.encoder import UseEncoder
+
+    encoder = UseEncoder(cache_size=0)  # every sample encoded afresh
+    encoder.warm_up()
+    samples = [posts[i * 100 : (i + 1) * 100] for i in range(repeat)]
+
+    def best_ms(fn: Callable[[list[str]], object]) -> float:
+        best = float("inf")
+        for sample in samples:
+            start = time.perf_counter()
+            fn(sample)
+            best = min(best, time.perf_counter() - start)
+        return best * 1000
+
+    words = best_ms(lambda s: analyse_texts(s, model))
+    ensemble = best_ms(lambda s: analyse_texts(s, model, encoder.encode([normalise(t) for t in s])))
+    print(f"{'sample of 100, word model (baseline)':<40} {words:>10,.1f} ms")
+    print(f"{'sample of 100, encoder + ensemble':<40} {ensemble:>10,.1f} ms")
 
 
 if __name__ == "__main__":

@@ -15,12 +15,16 @@ BENCHES = [
     ("Listening and X cost (issue 4)", ["bench/bench_listening.py"]),
     ("Local analysis (issue 5)", ["bench/bench_analysis.py"]),
     ("Themes (issue 5)", ["bench/bench_themes.py"]),
+    ("Understanding questions (issue 16)", ["bench/bench_understanding.py"]),
     ("Answers and tokens (issue 6)", ["bench/bench_llm.py"]),
     ("First reaction in Teams (issue 6)", ["bench/bench_reaction.py"]),
     ("Drafting (issue 7)", ["bench/bench_drafting.py"]),
     ("Approvals (issue 8)", ["bench/bench_approvals.py"]),
     ("Briefings (issue 9)", ["bench/bench_briefing.py"]),
     ("Workers (issue 11)", ["bench/bench_workers.py"]),
+    ("Content and publishing hardening (issue 22)", ["bench/bench_hardening.py"]),
+    ("Signing keys with a hanging issuer (issue 22)", ["bench/bench_signing_keys.py"]),
+    ("Conversations that let go (issue 16)", ["bench/bench_converse.py"]),
     ("Crisis alert cadence and X cost (issue 18)", ["bench/bench_alerts.py"]),
 ]
 

@@ -16,10 +16,14 @@ from typing import Annotated, Any
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+# Where Microsoft documents Teams' Bot Connector (public cloud, GCC, GCC High, DoD) and the Bot
+# Framework's own hosts. Not `*.trafficmanager.net`: any Azure customer can register a name there.
 DEFAULT_SERVICE_URL_HOSTS = (
     "smba.trafficmanager.net",
     "*.botframework.com",
-    "*.trafficmanager.net",
+    "smba.infra.gcc.teams.microsoft.com",
+    "smba.infra.gov.teams.microsoft.us",
+    "smba.infra.dod.teams.microsoft.us",
 )
 BOTFRAMEWORK_OPENID_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 
@@ -168,6 +172,12 @@ class Settings(BaseSettings):
     openai_max_input_tokens: int = Field(4000, alias="OPENAI_MAX_INPUT_TOKENS", ge=1000)
     openai_max_output_tokens: int = Field(800, alias="OPENAI_MAX_OUTPUT_TOKENS", ge=100)
     openai_temperature: float | None = Field(0.2, alias="OPENAI_TEMPERATURE", ge=0, le=2)
+    # Sentiment of the sample of an answer or briefing: the local word model mixed with a head
+    # over sentence embeddings (unset: on in production, off in demo mode, where answers stay
+    # instant); optionally labelled by the language model in one batched call, the local labels
+    # as fallback (off by default; needs a model configured).
+    sentiment_embeddings: bool | None = Field(None, alias="SENTIMENT_EMBEDDINGS")
+    sentiment_model_scoring: bool = Field(False, alias="SENTIMENT_MODEL_SCORING")
 
     @field_validator(
         "allowed_tenants",
@@ -225,6 +235,13 @@ class Settings(BaseSettings):
     @property
     def effective_allow_self_approval(self) -> bool:
         return self.allow_self_approval or self.roles_open_to_all
+
+    @property
+    def use_sentiment_embeddings(self) -> bool:
+        """SENTIMENT_EMBEDDINGS, or by default: in production mode only."""
+        if self.sentiment_embeddings is None:
+            return not self.is_demo
+        return self.sentiment_embeddings
 
     @property
     def has_language_model(self) -> bool:
@@ -306,6 +323,11 @@ class Settings(BaseSettings):
             )
         if self.azure_openai_endpoint and not self.azure_openai_deployment:
             problems.append("AZURE_OPENAI_ENDPOINT needs AZURE_OPENAI_DEPLOYMENT")
+        if self.sentiment_model_scoring and not self.has_language_model:
+            problems.append(
+                "SENTIMENT_MODEL_SCORING=true needs a language model "
+                "(OPENAI_API_KEY, OPENAI_BASE_URL or AZURE_OPENAI_ENDPOINT)"
+            )
         if not self.is_demo and not self.x_bearer_token:
             problems.append("X_BEARER_TOKEN is required in production mode (reading posts)")
         if self.x_posting_enabled and not self.has_x_user_context:

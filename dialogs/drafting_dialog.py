@@ -13,6 +13,15 @@ Two waterfalls inside one component (help and cancel at every step come from the
 Only a compliant text can be submitted; a text whose findings are all warnings needs the
 explicit "submit anyway with warnings". Submission calls the injected `submit_for_approval`.
 
+Conversations that let go: with the question reader (`understand`), a typed message that is not
+one of the dialog's own words nor a known edit is read with the draft as `previous`; a confident
+new question ("is a crisis brewing?", « désabonne-moi », a draft on another subject, small talk,
+an out-of-scope or injection attempt: `is_new_question`, threshold `NEW_QUESTION_CONFIDENCE`,
+measured by `bench/bench_converse.py`) ends the dialog with a `DraftHandBack` and the root
+answers it. The draft is set aside (`set_aside`, conversation state) and « reprendre le
+brouillon » / "resume the draft" brings its variants back; DRAFT follow-ups and unclear messages
+stay edit requests.
+
 The dialog state holds plain JSON only (texts, rationales, flags); every compliance report is
 recomputed from the current editorial line when read back, never stored.
 """
@@ -25,7 +34,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from typing import Any, Final
 
-from botbuilder.core import TurnContext
+from botbuilder.core import StatePropertyAccessor, TurnContext
 from botbuilder.dialogs import (
     Dialog,
     DialogContext,
@@ -35,11 +44,13 @@ from botbuilder.dialogs import (
     WaterfallStepContext,
 )
 
+from bot.domain.text import fold_accents
 from bot.i18n import language_of, t
-from bot.ports.language import EngineError
+from bot.ports.language import EngineError, Intent, Understanding
 from bot.services.drafting import DraftingService, Source, Variant, revision_of
 from bot.teams.actions import Actor, RoleResolver, actor_of
 from bot.teams.cards import card_activity
+from bot.teams.clarify import clarify_choice
 from bot.teams.drafting_cards import (
     SUBMIT_KEY,
     TEXT_INPUT,
@@ -49,6 +60,7 @@ from bot.teams.drafting_cards import (
     submission_context,
     variants_card,
 )
+from bot.teams.routes import Understand
 from dialogs.interruptions import CancelAndHelpDialog, command_of, is_help
 
 logger = logging.getLogger(__name__)
@@ -74,6 +86,70 @@ _PICK_RE: Final = re.compile(
     r"number|n°|no\.?|#)\s*)*([1-5])$"
 )
 _EDIT_RE: Final = re.compile(r"^(?:texte|text)\s*:\s*(.+)$", re.IGNORECASE | re.DOTALL)
+_RESUME_WORDS: Final = {
+    "fr": frozenset({"reprendre le brouillon", "reprends le brouillon", "reprendre la redaction",
+                     "revenir au brouillon", "retour au brouillon"}),
+    "en": frozenset({"resume the draft", "resume draft", "back to the draft",
+                     "continue the draft"}),
+}  # fmt: skip
+# How sure the reader must be that a message is a new question, not an edit request, for it
+# to interrupt the drafting (below, the message is taken as an edit, as before).
+NEW_QUESTION_CONFIDENCE: Final = 0.75
+_LET_GO_REASONS: Final = frozenset({"out_of_scope", "smalltalk", "injection"})
+_SUBJECT_LIKE: Final = frozenset(
+    {Intent.TOPIC, Intent.PULSE, Intent.SHOW_POSTS, Intent.DRAFT, Intent.UNKNOWN}
+)
+
+
+def draft_command(text: str | None) -> str | None:
+    """ "reprendre le brouillon" / "resume the draft" (back to the draft set aside): the
+    language it was said in, else None."""
+    folded = " ".join(re.sub(r"[?!.,;:«»\"]", " ", fold_accents(command_of(text))).split())
+    return next((lang for lang, words in _RESUME_WORDS.items() if folded in words), None)
+
+
+def reads_as_draft_command(text: str, value: dict[str, Any] | None = None) -> bool:
+    """The drafting dialog's own words and buttons (pick, submit, back, more, "text: …", a
+    known edit such as « plus court », "resume the draft"): never a new question."""
+    if (value or {}).get(SUBMIT_KEY) or not text:
+        return True
+    command = command_of(text)
+    return bool(
+        _PICK_RE.match(command)
+        or command in _SUBMIT_WORDS
+        or command in _ANYWAY_WORDS
+        or command in _BACK_WORDS
+        or command in _MORE_WORDS
+        or _EDIT_RE.match(text)
+        or draft_command(text) is not None
+        or revision_of(text).instruction != " ".join(text.split())[:300]  # a known edit
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DraftHandBack:
+    """The drafting dialog let go of a message that is a new question: the root answers it
+    (the current activity's own text). The draft is set aside, resumable."""
+
+    text: str
+
+
+def is_new_question(
+    u: Understanding, brief: str | None, threshold: float = NEW_QUESTION_CONFIDENCE
+) -> bool:
+    """Whether a message read during drafting (with the draft as `previous`) is something
+    else than an edit request: a confident other question, a new draft on another subject,
+    or small talk / out of scope / an injection attempt. Unclear messages stay edits."""
+    if not brief:  # the answer to "on what subject?" reads like a topic question: keep it
+        return u.intent not in _SUBJECT_LIKE and not u.follow_up and u.confidence >= threshold
+    if u.intent is Intent.DRAFT:
+        if u.follow_up:
+            return False
+        topic = fold_accents((u.topic or "").lower()).strip()
+        return bool(topic) and topic != fold_accents((brief or "").lower()).strip()
+    if u.intent is Intent.UNKNOWN:
+        return u.reason in _LET_GO_REASONS and u.confidence >= threshold
+    return not u.follow_up and u.confidence >= threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +161,7 @@ class DraftOptions:
     lang: str | None = None  # the post's language (default: the user's)
     source: Source = "request"  # "request" | "answer" | "alert"
     count: int = 3
+    ui: str | None = None  # the language to talk in (the message's; default: the post's)
 
     def to_state(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,6 +177,7 @@ def _state_of(options: object, activity_locale: str | None) -> dict[str, Any]:
     brief = data.get("brief") or data.get("topic")
     data["brief"] = " ".join(str(brief).split()) if brief else None
     data["lang"] = data.get("lang") or language_of(activity_locale)
+    data["ui"] = data.get("ui") if data.get("ui") in ("fr", "en") else data["lang"]
     if data.get("source") not in ("request", "answer", "alert"):
         data["source"] = "request"
     data["count"] = int(data.get("count") or 3)
@@ -116,8 +194,16 @@ class DraftingDialog(CancelAndHelpDialog):
         roles: RoleResolver | None = None,
         require_role: bool = True,
         dialog_id: str = DRAFTING_DIALOG_ID,
+        understand: Understand | None = None,
+        set_aside: StatePropertyAccessor | None = None,
     ) -> None:
+        """`understand` (the question reader): a message that reads as a new question, not an
+        edit request, interrupts the drafting and is answered (without it every message is an
+        edit). `set_aside` (a conversation-state property): where an interrupted draft waits
+        for "resume the draft"; without it an interrupted draft is cancelled."""
         super().__init__(dialog_id)
+        self._understand = understand
+        self._set_aside = set_aside
         self._drafting = drafting
         self._submit = submit_for_approval
         self._roles = roles
@@ -133,7 +219,18 @@ class DraftingDialog(CancelAndHelpDialog):
     async def begin_dialog(
         self, dialog_context: DialogContext, options: object = None
     ) -> DialogTurnResult:
-        state = _state_of(options, dialog_context.context.activity.locale)
+        context = dialog_context.context
+        if isinstance(options, dict) and options.get("resume"):
+            ui = str(options.get("ui") or language_of(context.activity.locale))
+            saved = await self._set_aside.get(context, None) if self._set_aside else None
+            if not isinstance(saved, dict) or not saved.get("brief"):
+                await context.send_activity(t(ui, "converse.no_draft_to_resume"))
+                return await dialog_context.end_dialog(None)
+            await self._set_aside.delete(context)  # type: ignore[union-attr]
+            resumed = t(saved.get("ui") or ui, "converse.draft_resumed", brief=saved["brief"])
+            await context.send_activity(resumed)
+            options = {**saved, "show_card": True, "regenerate": False}
+        state = _state_of(options, context.activity.locale)
         result: DialogTurnResult = await super().begin_dialog(dialog_context, state)
         return result
 
@@ -147,9 +244,63 @@ class DraftingDialog(CancelAndHelpDialog):
         ):
             # Help was shown: say where we are, the next message resumes the step.
             await inner_dc.context.send_activity(
-                t(language_of(activity.locale), f"drafting.resume.{self._phase(inner_dc)}")
+                t(
+                    self._ui(inner_dc.context, self._state_in(inner_dc)),
+                    f"drafting.resume.{self._phase(inner_dc)}",
+                )
             )
+        if result is None and activity.type == "message":
+            result = await self._let_go(inner_dc)
         return result
+
+    @staticmethod
+    def _state_in(inner_dc: DialogContext) -> dict[str, Any]:
+        active = inner_dc.active_dialog
+        values = active.state.get("values", {}) if active is not None else {}
+        state = values.get("state") if isinstance(values, dict) else None
+        return state if isinstance(state, dict) else {}
+
+    async def _let_go(self, inner_dc: DialogContext) -> DialogTurnResult | None:
+        """A message that is a new question ("is a crisis brewing?", « désabonne-moi ») ends
+        the drafting, the draft set aside; the root answers the message. Edit requests
+        ("shorter", « plus formel », "add the hashtag") and the dialog's commands stay here."""
+        context = inner_dc.context
+        activity = context.activity
+        text = (activity.text or "").strip()
+        value = activity.value if isinstance(activity.value, dict) else {}
+        clicked = not text and clarify_choice(value) is not None  # an older card's button
+        if not clicked and (self._understand is None or reads_as_draft_command(text, value)):
+            return None
+        state = self._state_in(inner_dc)
+        if not clicked:
+            assert self._understand is not None
+            draft = Understanding(
+                Intent.DRAFT, str(state.get("ui") or "en"), topic=state.get("brief")
+            )
+            try:
+                tenant = actor_of(activity).tenant_id  # as the root reads questions
+                u = await self._understand(text, draft.lang, draft, tenant)
+            except Exception:
+                logger.warning("drafting: the message could not be read; taken as an edit")
+                return None
+            if not is_new_question(u, state.get("brief")):
+                return None
+            logger.info("drafting interrupted by a new question (intent %s)", u.intent.value)
+        await self._put_aside(context, state)
+        await inner_dc.cancel_all_dialogs()
+        return DialogTurnResult(DialogTurnStatus.Complete, DraftHandBack(text))
+
+    async def _put_aside(self, context: TurnContext, state: dict[str, Any]) -> None:
+        if not state.get("brief"):
+            return  # nothing drafted yet: nothing to keep
+        keep = {k: v for k, v in state.items() if k not in ("message", "show_card", "asked")}
+        if self._set_aside is not None:
+            await self._set_aside.set(context, keep)
+            key = "converse.draft_set_aside"
+        else:
+            key = "cancelled"
+        ui = str(state.get("ui") or language_of(context.activity.locale))
+        await context.send_activity(t(ui, key, brief=state["brief"]))
 
     @staticmethod
     def _phase(inner_dc: DialogContext) -> str:
@@ -162,8 +313,11 @@ class DraftingDialog(CancelAndHelpDialog):
         return "brief" if step == 0 else "choose"
 
     @staticmethod
-    def _ui(context: TurnContext) -> str:
-        return language_of(context.activity.locale)
+    def _ui(context: TurnContext, state: dict[str, Any] | None = None) -> str:
+        """The language to talk in: the one the drafting began in (the message's), else the
+        client's locale."""
+        ui = (state or {}).get("ui")
+        return str(ui) if ui in ("fr", "en") else language_of(context.activity.locale)
 
     @staticmethod
     def _tenant(context: TurnContext) -> str:
@@ -201,12 +355,12 @@ class DraftingDialog(CancelAndHelpDialog):
         if state.get("brief"):
             return await step.next(state["brief"])
         key = "drafting.ask_brief_again" if state.get("asked") else "drafting.ask_brief"
-        await step.context.send_activity(t(self._ui(step.context), key))
+        await step.context.send_activity(t(self._ui(step.context, state), key))
         return Dialog.end_of_turn
 
     async def variants_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         state: dict[str, Any] = step.values["state"]
-        ui = self._ui(step.context)
+        ui = self._ui(step.context, state)
         brief = " ".join(str(step.result or "").split())
         if not brief:
             return await step.replace_dialog(CHOOSE, {**state, "brief": None, "asked": True})
@@ -248,7 +402,7 @@ class DraftingDialog(CancelAndHelpDialog):
     ) -> None:
         card = variants_card(
             variants,
-            self._ui(context),
+            self._ui(context, state),
             brief=state["brief"],
             post_lang=state["lang"],
             revision=state.get("revision_shown"),
@@ -273,6 +427,10 @@ class DraftingDialog(CancelAndHelpDialog):
         if index is not None and 0 <= index < count:
             selected = state["variants"][index]
             return await step.replace_dialog(REVIEW, {**state, "selected": selected})
+        if (
+            not action and draft_command(text) is not None
+        ):  # "resume the draft" while in it: the card again
+            return await step.replace_dialog(CHOOSE, {**state, "show_card": True})
         if action == "more" or (not action and command_of(text) in _MORE_WORDS):
             return await step.replace_dialog(CHOOSE, {**state, "regenerate": True})
         revision_text = str(value.get("revision") or "") if action == "revise" else ""
@@ -303,14 +461,14 @@ class DraftingDialog(CancelAndHelpDialog):
             self._tenant(step.context), state["selected"], state["lang"], source=state["source"]
         )
         card = review_card(
-            variant, self._ui(step.context), post_lang=state["lang"], message=message
+            variant, self._ui(step.context, state), post_lang=state["lang"], message=message
         )
         await step.context.send_activity(card_activity(card))
         return Dialog.end_of_turn
 
     async def decide_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         state: dict[str, Any] = step.values["state"]
-        ui = self._ui(step.context)
+        ui = self._ui(step.context, state)
         text, value = self._reply(step.context)
         action = value.get(SUBMIT_KEY)
         command = command_of(text)
@@ -320,6 +478,10 @@ class DraftingDialog(CancelAndHelpDialog):
         ):
             anyway = action == "submit_anyway" or command in _ANYWAY_WORDS
             return await self._submit_step(step, state, anyway=anyway)
+        if (
+            not action and draft_command(text) is not None
+        ):  # "resume the draft" while in it: the card again
+            return await step.replace_dialog(REVIEW, state)
         if action == "back" or (not action and command in _BACK_WORDS):
             return await step.replace_dialog(CHOOSE, {**state, "show_card": True})
         edited = value.get(TEXT_INPUT) if action == "edit" else None
@@ -365,7 +527,7 @@ class DraftingDialog(CancelAndHelpDialog):
     async def _submit_step(
         self, step: WaterfallStepContext, state: dict[str, Any], *, anyway: bool
     ) -> DialogTurnResult:
-        ui = self._ui(step.context)
+        ui = self._ui(step.context, state)
         variant = await self._drafting.variant_from_data(
             self._tenant(step.context), state["selected"], state["lang"], source=state["source"]
         )

@@ -35,6 +35,21 @@ def command_of(text: str | None) -> str:
     return text
 
 
+_FRENCH_WORDS = {"aide", "/aide", "commandes", "annuler", "annule", "arrête", "arrete", "quitter"}
+_ENGLISH_WORDS = {"help", "/help", "commands", "cancel", "/cancel", "quit"}
+
+
+def command_lang(text: str | None, locale: str | None) -> str:
+    """The language to answer a message in before it is understood: a command word's own
+    language ("aide" is French whatever the client's locale), else the client's locale."""
+    word = command_of(text)
+    if word in _FRENCH_WORDS:
+        return "fr"
+    if word in _ENGLISH_WORDS:
+        return "en"
+    return language_of(locale)
+
+
 def is_help(text: str | None) -> bool:
     return command_of(text) in HELP_WORDS
 
@@ -56,7 +71,7 @@ class CancelAndHelpDialog(ComponentDialog):
         activity = inner_dc.context.activity
         if activity.type != ActivityTypes.message:
             return None
-        lang = language_of(activity.locale)
+        lang = command_lang(activity.text, activity.locale)
         if is_help(activity.text):
             await inner_dc.context.send_activity(card_activity(help_card(lang)))
             return DialogTurnResult(DialogTurnStatus.Waiting)

@@ -7,12 +7,21 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from botbuilder.dialogs import Dialog, DialogTurnResult, WaterfallDialog, WaterfallStepContext
 
-from bot.i18n import language_of, t
+from bot.i18n import t
+from bot.ports.language import Understanding
 from bot.teams.actions import actor_of
 from bot.teams.cards import card_activity, help_card
+from bot.teams.clarify import as_reading, clarify_choice
 from bot.teams.routes import Routes
-from dialogs.interruptions import CancelAndHelpDialog, is_cancel, is_help
-from dialogs.tour_dialog import TOUR_DIALOG_ID, handed_back, tour_command
+from dialogs.drafting_dialog import DRAFTING_DIALOG_ID, DraftHandBack, draft_command
+from dialogs.interruptions import CancelAndHelpDialog, command_lang, is_cancel, is_help
+from dialogs.tour_dialog import (
+    TOUR_DIALOG_ID,
+    TourResult,
+    handed_back,
+    tour_command,
+    tour_lang,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +47,9 @@ class MainDialog(CancelAndHelpDialog):
 
     async def route_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         activity = step.context.activity
-        lang = language_of(activity.locale)
         text = (activity.text or "").strip()
+        # A command word says its language ("aide" from an en-US client is French).
+        lang = command_lang(text, activity.locale)
         if is_help(text):
             await step.context.send_activity(card_activity(help_card(lang)))
             return await step.end_dialog()
@@ -48,7 +58,18 @@ class MainDialog(CancelAndHelpDialog):
             return await step.end_dialog()
         command = tour_command(text, activity.value)
         if command is not None and await self.find_dialog(TOUR_DIALOG_ID):
-            return await step.begin_dialog(TOUR_DIALOG_ID, command)
+            ui = tour_lang(text)  # "faire la visite" from an en-US client: the tour in French
+            return await step.begin_dialog(TOUR_DIALOG_ID, {"command": command, "ui": ui})
+        said_in = draft_command(text)
+        if said_in is not None and await self.find_dialog(DRAFTING_DIALOG_ID):
+            return await step.begin_dialog(DRAFTING_DIALOG_ID, {"resume": True, "ui": said_in})
+        choice = clarify_choice(activity.value) if not text else None
+        if choice is not None and self._routes is not None:
+            # A "Did you mean…" button: the original question, answered as the chosen reading.
+            intent, question = choice
+            tenant = actor_of(activity).tenant_id
+            read = await self._routes.understand(question, lang, None, tenant)
+            return await self._answer(step, as_reading(read, intent), question)
         if not text or self._routes is None:
             await step.context.send_activity(t(lang, "errors.not_understood"))
             return await step.end_dialog()
@@ -59,12 +80,19 @@ class MainDialog(CancelAndHelpDialog):
         previous = await self._routes.previous(step.context)
         tenant = actor_of(activity).tenant_id
         understanding = await self._routes.understand(text, lang, previous, tenant)
+        return await self._answer(step, understanding, text)
+
+    async def _answer(
+        self, step: WaterfallStepContext, understanding: Understanding, text: str
+    ) -> DialogTurnResult:
+        assert self._routes is not None
         await self._routes.remember(step.context, understanding)
         logger.info(
-            "intent %s (confidence %.2f, follow-up %s)",
+            "intent %s (confidence %.2f, follow-up %s, reason %s)",
             understanding.intent.value,
             understanding.confidence,
             understanding.follow_up,
+            understanding.reason,
         )
         handler = self._routes.handlers.get(understanding.intent)
         if handler is None:
@@ -74,6 +102,11 @@ class MainDialog(CancelAndHelpDialog):
         return result if result is not None else await step.end_dialog()
 
     async def after_step(self, step: WaterfallStepContext) -> DialogTurnResult:
-        if handed_back(step.result):  # the tour ended on the user's message: route it now
+        # The tour or the drafting dialog ended on the user's message (a new question): route it
+        # now, as the current activity's own text.
+        clicked = isinstance(step.result, TourResult) and clarify_choice(
+            step.context.activity.value
+        )
+        if handed_back(step.result) or isinstance(step.result, DraftHandBack) or clicked:
             return await step.replace_dialog("main")
         return await step.end_dialog(step.result)

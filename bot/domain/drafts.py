@@ -48,6 +48,7 @@ __all__ = [
     "mark_failed",
     "mark_published",
     "new_draft",
+    "postpone_publishing",
     "ready_to_publish",
     "reject",
     "request_changes",
@@ -267,6 +268,7 @@ class Draft:
     post_id: str | None = None
     post_url: str | None = None
     failure: str | None = None
+    not_before: datetime | None = None  # X rate-limited the post: publish again from then
 
     @property
     def current(self) -> Version:
@@ -307,6 +309,7 @@ class Draft:
             "post_id": self.post_id,
             "post_url": self.post_url,
             "failure": self.failure,
+            "not_before": _iso(self.not_before),
         }
 
     @classmethod
@@ -338,6 +341,7 @@ class Draft:
             post_id=data.get("post_id"),
             post_url=data.get("post_url"),
             failure=data.get("failure"),
+            not_before=_dt(data.get("not_before")),
         )
 
 
@@ -581,6 +585,27 @@ def mark_published(
         post_url=post_url,
         failure=None,
         detail={"attempt_id": attempt_id, "post_id": post_id, "reconciled": found},
+    )
+
+
+def postpone_publishing(
+    draft: Draft, attempt_id: str, not_before: datetime, now: datetime
+) -> Transition:
+    """X refused the post for its rate limit: nothing was created, so the draft goes back to
+    `approved` (the same approval, the same version) to be published again from `not_before`."""
+    _require_attempt(draft, attempt_id, "postpone")
+    return _move(
+        draft,
+        DraftState.APPROVED,
+        "publish_postponed",
+        SYSTEM,
+        now,
+        reason="rate_limited",
+        attempt_id=None,
+        attempt_started_at=None,
+        attempts=max(0, draft.attempts - 1),  # nothing was sent: it does not count
+        not_before=not_before,
+        detail={"attempt_id": attempt_id, "not_before": not_before.isoformat()},
     )
 
 

@@ -24,6 +24,17 @@ Features:
 - a language bias feature (``lang:fr`` / ``lang:en``), plus a per-language neutral offset
   chosen by cross-validation on the training data.
 
+- phrase cues from ``bot/domain/models/sentiment_cues.txt`` (embedded in the model file):
+  idioms and sarcasm cues read as one strongly polar unit (« rien à redire », "thanks for
+  nothing", 🙄), and negations whose scope runs to the end of the clause (« ne … pas »,
+  "can't say").
+
+An optional :class:`EmbeddingHead` (a linear head over multilingual sentence embeddings) is mixed
+with the word model when the caller passes the posts' vectors (the sample of an answer, a
+briefing or an alert); every post also gets a confidence, low for mixed posts
+(:func:`confidence_of`). :func:`analyse_texts` is the entry point: texts and optional vectors
+in, labels, scores and confidences out.
+
 Inference is batch-vectorised: per-token feature ids are cached, a batch becomes one flat id
 array, and scores are one gather plus ``np.add.reduceat``. The only I/O is loading the model
 file, once. Standard library and NumPy only.
@@ -49,20 +60,26 @@ from bot.domain.language import detect_language_tokens
 from bot.domain.text import fold_accents, normalise, tokenize
 
 __all__ = [
+    "CUES_PATH",
     "DEFAULT_MODEL_PATH",
+    "Cues",
+    "EmbeddingHead",
     "Featurizer",
     "Label",
     "LinearHead",
     "SentimentModel",
     "TextAnalysis",
     "analyse_texts",
+    "confidence_of",
+    "parse_cues",
     "parse_lexicon",
     "parse_valence",
 ]
 
 DEFAULT_MODEL_PATH: Final = Path(__file__).resolve().parent / "models" / "sentiment.npz"
 LEXICON_PATH: Final = Path(__file__).resolve().parent / "models" / "polarity_lexicon.txt"
-FEATURE_VERSION: Final = 3
+CUES_PATH: Final = Path(__file__).resolve().parent / "models" / "sentiment_cues.txt"
+FEATURE_VERSION: Final = 4
 """Bumped whenever the feature extraction below changes: a model of another version is refused."""
 
 
@@ -149,6 +166,9 @@ _NEGATORS: Final = frozenset(
 )
 _CLAUSE_END: Final = frozenset({".", ",", ";", ":", "!", "?", "…", "mais", "but"})
 _NEGATION_SCOPE: Final = 3
+_WIDE_SCOPE: Final = 8  # a "~" cue's negation: to the end of the clause, at most 8 tokens
+_CUE_POS: Final = "\x02+"  # token key of a positive idiom (one unit)
+_CUE_NEG: Final = "\x02-"  # token key of a negative idiom or sarcasm cue
 _ELONGATED_RE: Final = re.compile(r"(\w)\1{2,}")
 _WORDLIKE_RE: Final = re.compile(r"[^\W\d_]")
 
@@ -176,6 +196,80 @@ def parse_lexicon(text: str) -> dict[str, int]:
     for key in conflicts:
         del lex[key]
     return lex
+
+
+@dataclass(frozen=True, slots=True)
+class Cues:
+    """Phrase cues of ``models/sentiment_cues.txt``, as token tuples.
+
+    ``polar`` maps a phrase to +1 (positive idiom) or -1 (negative idiom, sarcasm cue); ``wide``
+    holds the negations whose scope runs to the end of the clause. Each phrase is stored as
+    written and accent-folded, and indexed by its longest token (``by_key``: phrase and that
+    token's offset in it) — a rare word, so most posts skip the phrase search in one set test.
+    """
+
+    polar: dict[tuple[str, ...], int]
+    wide: frozenset[tuple[str, ...]]
+    keys: frozenset[str]
+    by_key: dict[str, tuple[tuple[tuple[str, ...], int], ...]]
+
+    @classmethod
+    def empty(cls) -> Cues:
+        return cls({}, frozenset(), frozenset(), {})
+
+    def matches(self, tokens: Sequence[str]) -> dict[int, tuple[str, ...]]:
+        """Non-overlapping phrase matches by start position: leftmost first, then longest."""
+        found: list[tuple[int, int, tuple[str, ...]]] = []
+        for j, tok in enumerate(tokens):
+            for phrase, offset in self.by_key.get(tok, ()):
+                start = j - offset
+                if start >= 0 and tuple(tokens[start : start + len(phrase)]) == phrase:
+                    found.append((start, -len(phrase), phrase))
+        out: dict[int, tuple[str, ...]] = {}
+        end = 0
+        for start, _, phrase in sorted(found):
+            if start >= end:
+                out[start] = phrase
+                end = start + len(phrase)
+        return out
+
+
+def _phrase_tokens(phrase: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for word in phrase.lower().split():
+        # A lone elided word (« n' ») is kept: in a post it is split off the next word.
+        out.extend([word] if word.endswith("'") else tokenize(word, punct=True))
+    return tuple(out)
+
+
+def parse_cues(text: str) -> Cues:
+    """Parse the cue file: lines ``+ phrase`` / ``- phrase`` / ``~ phrase``; ``#`` comments."""
+    polar: dict[tuple[str, ...], int] = {}
+    wide: set[tuple[str, ...]] = set()
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        mark, _, phrase = line.partition(" ")
+        if mark not in ("+", "-", "~") or not phrase.strip():
+            raise ValueError(f"bad cue line: {line[:40]!r}")
+        toks = _phrase_tokens(phrase)
+        for variant in {toks, tuple(fold_accents(t) for t in toks)}:
+            if mark == "~":
+                wide.add(variant)
+            else:
+                polar[variant] = 1 if mark == "+" else -1
+    every: set[tuple[str, ...]] = {*polar, *wide}
+    by_key: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+    for toks in sorted(every):
+        offset = max(range(len(toks)), key=lambda k: (len(toks[k]), -k))
+        by_key.setdefault(toks[offset], []).append((toks, offset))
+    return Cues(
+        polar,
+        frozenset(wide),
+        frozenset(by_key),
+        {k: tuple(v) for k, v in by_key.items()},
+    )
 
 
 def parse_valence(text: str) -> dict[str, float]:
@@ -208,14 +302,21 @@ class Featurizer:
         valence: dict[str, float] | None = None,
         *,
         char_ngrams: bool = True,
+        cues: Cues | None = None,
     ) -> None:
         self.lexicon = lexicon
         self.valence: dict[str, float] = valence or {}
         self.char_ngrams = char_ngrams
+        self.cues = cues if cues is not None else Cues.empty()
 
     def token_features(self, key: str) -> list[str]:
         """Features of one token key: a token (lowercase, as :func:`tokenize` yields it),
         prefixed by ``\\x01`` when it stands inside a negation scope."""
+        if key in (_CUE_POS, _CUE_NEG):
+            # An idiom is one strong unit: it shares the lexicon and VADER weights of a word of
+            # valence 3, which the training data estimates well even where the idiom is rare.
+            sign = key[1]
+            return ["cue:" + sign, "L" + sign, "V" + sign, "V" + sign + "3"]
         negated = key[0] == _NEG_MARK
         tok = key[1:] if negated else key
         canon, elongated = _canon(tok)
@@ -245,29 +346,46 @@ class Featurizer:
             feats.append("elong")
         return feats
 
-    @staticmethod
-    def units(tokens: Sequence[str]) -> tuple[Sequence[str], list[str]]:
-        """Token keys (negation-marked) and bigram feature strings of one tokenised post."""
-        if _NEGATORS.isdisjoint(tokens):
-            keys: Sequence[str] = tokens
-        else:
-            marked: list[str] = []
-            scope = 0
-            for tok in tokens:
-                if tok in _CLAUSE_END:
-                    scope = 0
-                    marked.append(tok)
-                elif tok in _NEGATORS:
-                    scope = _NEGATION_SCOPE
-                    marked.append(tok)
-                elif scope:
-                    scope -= 1
-                    marked.append(_NEG_MARK + tok)
-                else:
-                    marked.append(tok)
-            keys = marked
-        bigrams = [f"b:{a} {b}" for a, b in pairwise(tokens)]
-        return keys, bigrams
+    def units(self, tokens: Sequence[str]) -> tuple[Sequence[str], list[str]]:
+        """Token keys (negation-marked, idioms as one cue unit) and bigram feature strings."""
+        cues = self.cues
+        found = {} if cues.keys.isdisjoint(tokens) else cues.matches(tokens)
+        if not found and _NEGATORS.isdisjoint(tokens):
+            return tokens, [f"b:{a} {b}" for a, b in pairwise(tokens)]
+        marked: list[str] = []
+        plain: list[str] = []  # the stream without negation marks, for the bigrams
+        scope = 0
+        i, n = 0, len(tokens)
+        while i < n:
+            match = found.get(i) if found else None
+            if match is not None:
+                pol = cues.polar.get(match)
+                if pol is not None:
+                    cue = _CUE_POS if pol > 0 else _CUE_NEG
+                    marked.append(cue)
+                    plain.append(cue)
+                else:  # a wide negation: its words are kept, its scope runs to the clause end
+                    marked.extend(match)
+                    plain.extend(match)
+                    scope = max(scope, _WIDE_SCOPE)
+                i += len(match)
+                continue
+            tok = tokens[i]
+            if tok in _CLAUSE_END:
+                scope = 0
+                marked.append(tok)
+            elif tok in _NEGATORS:
+                scope = max(scope, _NEGATION_SCOPE)
+                marked.append(tok)
+            elif scope:
+                scope -= 1
+                marked.append(_NEG_MARK + tok)
+            else:
+                marked.append(tok)
+            plain.append(tok)
+            i += 1
+        bigrams = [f"b:{a} {b}" for a, b in pairwise(plain)]
+        return marked, bigrams
 
     def features(self, tokens: Sequence[str], lang: str) -> list[str]:
         """All feature strings of one post (with repeats): what training counts."""
@@ -372,7 +490,7 @@ class LinearHead:
 
     def post_ids(self, tokens: Sequence[str], lang: str) -> list[int]:
         """Row ids (with repeats) of one tokenised post; never empty. Call under ``lock``."""
-        keys, bigrams = Featurizer.units(tokens)
+        keys, bigrams = self.featurizer.units(tokens)
         units = self._units
         ids = [units.get(k) or self._unit_id(k) for k in keys]
         get = self.vocab.get
@@ -383,23 +501,111 @@ class LinearHead:
         ids.append(lang_id)
         return ids
 
-    def logits(self, token_lists: Sequence[Sequence[str]], langs: Sequence[str]) -> FloatArray:
-        """Raw class scores (n × 3) of tokenised posts."""
+    def logits(
+        self,
+        token_lists: Sequence[Sequence[str]],
+        langs: Sequence[str],
+        *,
+        offsets: bool = True,
+    ) -> FloatArray:
+        """Raw class scores (n × 3) of tokenised posts (``offsets``: with the per-language
+        neutral offsets of this head alone; the ensemble has its own)."""
         if not token_lists:
             return np.zeros((0, 3), dtype=np.float32)
         with self.lock:
             id_lists = [self.post_ids(t, lang) for t, lang in zip(token_lists, langs, strict=True)]
             lengths = np.fromiter((len(x) for x in id_lists), dtype=np.int64, count=len(id_lists))
-            offsets = np.zeros(len(id_lists), dtype=np.int64)
-            np.cumsum(lengths[:-1], out=offsets[1:])
+            starts = np.zeros(len(id_lists), dtype=np.int64)
+            np.cumsum(lengths[:-1], out=starts[1:])
             flat = np.fromiter(chain.from_iterable(id_lists), np.int64, int(lengths.sum()))
-            scores = np.add.reduceat(self._tw[flat], offsets, axis=0)
-            norms = np.sqrt(np.add.reduceat(self._tg2[flat], offsets))
-        last = flat[offsets + lengths - 1]  # post_ids ends every post with its language row
+            scores = np.add.reduceat(self._tw[flat], starts, axis=0)
+            norms = np.sqrt(np.add.reduceat(self._tg2[flat], starts))
+        last = flat[starts + lengths - 1]  # post_ids ends every post with its language row
         lang_row = (last[:, None] == self._lang_rows[None, :]).argmax(axis=1)
-        bias = self._bias + self._lang_bias[lang_row]
+        bias = self._bias + self._lang_bias[lang_row] if offsets else self._bias
         out: FloatArray = (scores / norms[:, None] + bias).astype(np.float32)
         return out
+
+
+class EmbeddingHead:
+    """A linear head over multilingual sentence embeddings (USE multilingual v3, 512-d), and
+    how it is mixed with the word model.
+
+    Pure: it takes the vectors (computed by the caller through ``bot.ports.embeddings``, for the
+    sample of an answer, a briefing or an alert only). The mix is
+    ``(1 - alpha) · log p_words + alpha · log p_embeddings + offset[lang]``, with ``alpha`` and
+    the per-language neutral offsets chosen by cross-validation on the training data.
+    """
+
+    def __init__(
+        self, weights: FloatArray, bias: FloatArray, alpha: float, lang_bias: FloatArray
+    ) -> None:
+        if weights.ndim != 2 or weights.shape[1] != 3:
+            raise ValueError("embedding weights must be (dim, 3)")
+        if not 0.0 <= alpha <= 1.0:
+            raise ValueError("alpha must be in [0, 1]")
+        self.weights = np.ascontiguousarray(weights, dtype=np.float32)
+        self.bias = np.asarray(bias, dtype=np.float32).reshape(3)
+        self.alpha = float(alpha)
+        self.lang_bias = np.asarray(lang_bias, dtype=np.float32).reshape(len(LANG_ORDER), 3)
+
+    @property
+    def dim(self) -> int:
+        return int(self.weights.shape[0])
+
+    def logits(self, vectors: FloatArray) -> FloatArray:
+        """Class scores (n × 3) of the embedding head alone."""
+        out: FloatArray = (np.asarray(vectors, dtype=np.float32) @ self.weights + self.bias).astype(
+            np.float32
+        )
+        return out
+
+    def mix(self, word_logits: FloatArray, vectors: FloatArray, langs: Sequence[str]) -> FloatArray:
+        """Ensemble scores (n × 3) from the word model's logits (without offsets) and vectors."""
+        rows = np.array(
+            [LANG_ORDER.index(x) if x in LANG_ORDER else 2 for x in langs], dtype=np.int64
+        )
+        mixed = (1.0 - self.alpha) * _log_softmax(word_logits) + self.alpha * _log_softmax(
+            self.logits(vectors)
+        )
+        out: FloatArray = (mixed + self.lang_bias[rows]).astype(np.float32)
+        return out
+
+    def arrays(self) -> dict[str, npt.NDArray[np.generic]]:
+        return {
+            "emb.weights": self.weights,
+            "emb.bias": self.bias,
+            "emb.lang_bias": self.lang_bias,
+            "emb.alpha": np.array([self.alpha], dtype=np.float64),
+        }
+
+
+def _log_softmax(z: FloatArray) -> FloatArray:
+    z = z - z.max(axis=1, keepdims=True)
+    out: FloatArray = (z - np.log(np.exp(z).sum(axis=1, keepdims=True))).astype(np.float32)
+    return out
+
+
+def _softmax(z: FloatArray) -> FloatArray:
+    z = z - z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+def confidence_of(proba: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """Confidence per post and whether it is mixed.
+
+    Confidence is the top probability minus the smaller of P(negative) and P(positive): a post
+    that is both praised and blamed ("great phone, awful support") gets a low confidence rather
+    than counting as plainly negative. Mixed: both polar probabilities at least 0.25.
+    """
+    polar_min = np.minimum(proba[:, 0], proba[:, 2])
+    conf = np.clip(proba.max(axis=1) - polar_min, 0.0, 1.0).astype(np.float32)
+    return conf, polar_min >= MIXED_MIN
+
+
+MIXED_MIN: Final = 0.25
 
 
 class SentimentModel:
@@ -416,11 +622,13 @@ class SentimentModel:
         heads: dict[str, LinearHead],
         routes: dict[str, str],
         meta: dict[str, object] | None = None,
+        embedding: EmbeddingHead | None = None,
     ) -> None:
         missing = [lang for lang in LANG_ORDER if routes.get(lang) not in heads]
         if missing:
             raise ValueError(f"no head for {missing}")
         self.heads = dict(heads)
+        self.embedding = embedding
         self.routes = {lang: routes[lang] for lang in LANG_ORDER}
         self.meta: dict[str, object] = dict(meta or {})
 
@@ -440,6 +648,7 @@ class SentimentModel:
                 )
             lexicon = parse_lexicon(bytes(data["lexicon"]).decode("utf-8"))
             valence = parse_valence(bytes(data["valence"]).decode("utf-8"))
+            cues = parse_cues(bytes(data["cues"]).decode("utf-8"))
             heads: dict[str, LinearHead] = {}
             for name, spec in meta["heads"].items():
                 heads[name] = LinearHead(
@@ -447,13 +656,26 @@ class SentimentModel:
                     data[f"{name}.weights"].astype(np.float32),
                     data[f"{name}.sq_weights"].astype(np.float32),
                     data[f"{name}.bias"].astype(np.float32),
-                    Featurizer(lexicon, valence, char_ngrams=bool(spec["char_ngrams"])),
+                    Featurizer(lexicon, valence, char_ngrams=bool(spec["char_ngrams"]), cues=cues),
                     data[f"{name}.lang_bias"].astype(np.float32),
                 )
-            return cls(heads, meta["routes"], meta)
+            embedding = None
+            if "emb.weights" in data.files:
+                embedding = EmbeddingHead(
+                    data["emb.weights"].astype(np.float32),
+                    data["emb.bias"].astype(np.float32),
+                    float(data["emb.alpha"][0]),
+                    data["emb.lang_bias"].astype(np.float32),
+                )
+            return cls(heads, meta["routes"], meta, embedding)
 
-    def save(self, path: str | Path, lexicon_text: str) -> None:
-        """Write the model as a compressed ``.npz`` (no pickles); lexicons are shared by heads."""
+    def save(self, path: str | Path, lexicon_text: str, cues_text: str | None = None) -> None:
+        """Write the model as a compressed ``.npz`` (no pickles); lexicons are shared by heads.
+
+        ``cues_text``: the cue file to embed (default: ``models/sentiment_cues.txt``).
+        """
+        if cues_text is None:
+            cues_text = CUES_PATH.read_text(encoding="utf-8")
         first = next(iter(self.heads.values())).featurizer
         valence = "\n".join(f"{w}\t{v:g}" for w, v in sorted(first.valence.items()))
         prior = self.meta.get("heads")
@@ -470,7 +692,10 @@ class SentimentModel:
             for name, head in self.heads.items()
             for key, value in head.arrays().items()
         }
+        if self.embedding is not None:
+            arrays.update(self.embedding.arrays())
         arrays["lexicon"] = np.frombuffer(lexicon_text.encode("utf-8"), dtype=np.uint8)
+        arrays["cues"] = np.frombuffer(cues_text.encode("utf-8"), dtype=np.uint8)
         arrays["valence"] = np.frombuffer(valence.encode("utf-8"), dtype=np.uint8)
         arrays["meta"] = np.frombuffer(
             json.dumps(meta, sort_keys=True).encode("utf-8"), dtype=np.uint8
@@ -496,7 +721,11 @@ class SentimentModel:
     # ---- prediction -------------------------------------------------------------------------
 
     def logits_tokens(
-        self, token_lists: Sequence[Sequence[str]], langs: Sequence[str]
+        self,
+        token_lists: Sequence[Sequence[str]],
+        langs: Sequence[str],
+        *,
+        offsets: bool = True,
     ) -> FloatArray:
         """Raw class scores (n × 3) from already tokenised posts, each scored by its head."""
         if len(token_lists) != len(langs):
@@ -507,34 +736,53 @@ class SentimentModel:
             groups.setdefault(self.routes.get(lang, self.routes["other"]), []).append(i)
         for name, idx in groups.items():
             out[idx] = self.heads[name].logits(
-                [token_lists[i] for i in idx], [langs[i] for i in idx]
+                [token_lists[i] for i in idx], [langs[i] for i in idx], offsets=offsets
             )
         return out
 
     def predict_proba_tokens(
-        self, token_lists: Sequence[Sequence[str]], langs: Sequence[str]
+        self,
+        token_lists: Sequence[Sequence[str]],
+        langs: Sequence[str],
+        vectors: FloatArray | None = None,
     ) -> FloatArray:
-        """Probabilities (n × 3: negative, neutral, positive) from already tokenised posts."""
-        logits = self.logits_tokens(token_lists, langs)
-        logits -= logits.max(axis=1, keepdims=True)
-        np.exp(logits, out=logits)
-        logits /= logits.sum(axis=1, keepdims=True)
-        return logits
+        """Probabilities (n × 3: negative, neutral, positive) from already tokenised posts.
 
-    def predict_proba(self, texts: Sequence[str], langs: Sequence[str] | None = None) -> FloatArray:
+        With ``vectors`` (one sentence embedding per post) and a model that has an embedding
+        head, the ensemble of both heads; otherwise the word model alone.
+        """
+        if vectors is None or self.embedding is None:
+            return _softmax(self.logits_tokens(token_lists, langs))
+        if len(vectors) != len(token_lists) or np.shape(vectors)[1:] != (self.embedding.dim,):
+            raise ValueError(f"vectors must be ({len(token_lists)}, {self.embedding.dim})")
+        words = self.logits_tokens(token_lists, langs, offsets=False)
+        return _softmax(self.embedding.mix(words, vectors, langs))
+
+    def predict_proba(
+        self,
+        texts: Sequence[str],
+        langs: Sequence[str] | None = None,
+        vectors: FloatArray | None = None,
+    ) -> FloatArray:
         """Class probabilities, shape ``(len(texts), 3)``, columns in :class:`Label` order.
 
         Texts may be raw (they are normalised here). ``langs`` ("fr"/"en"/"other") are detected
-        when not given.
+        when not given. ``vectors``: optional sentence embeddings of the texts (see
+        :meth:`predict_proba_tokens`).
         """
         tokens, langs_ = self._tokens_and_langs(texts, langs)
-        return self.predict_proba_tokens(tokens, langs_)
+        return self.predict_proba_tokens(tokens, langs_, vectors)
 
-    def predict(self, texts: Sequence[str], langs: Sequence[str] | None = None) -> list[Label]:
+    def predict(
+        self,
+        texts: Sequence[str],
+        langs: Sequence[str] | None = None,
+        vectors: FloatArray | None = None,
+    ) -> list[Label]:
         """Most probable :class:`Label` of each text."""
         if not texts:
             return []
-        proba = self.predict_proba(texts, langs)
+        proba = self.predict_proba(texts, langs, vectors)
         return [_LABELS[i] for i in proba.argmax(axis=1).tolist()]
 
 
@@ -565,20 +813,37 @@ class TextAnalysis:
     sentiment: Label
     score: float
     """P(positive) − P(negative), in [-1, 1]."""
+    confidence: float = 1.0
+    """In [0, 1]: the top probability minus the smaller polar one (see :func:`confidence_of`)."""
+    mixed: bool = False
+    """Both praise and blame (P(negative) and P(positive) both ≥ 0.25): not plainly one side."""
 
 
-def analyse_texts(texts: Iterable[str], model: SentimentModel | None = None) -> list[TextAnalysis]:
-    """Normalise, identify the language of and score the sentiment of a batch of posts."""
+def analyse_texts(
+    texts: Iterable[str],
+    model: SentimentModel | None = None,
+    vectors: FloatArray | None = None,
+) -> list[TextAnalysis]:
+    """Normalise, identify the language of and score the sentiment of a batch of posts.
+
+    The production entry point: labels, scores and confidences. Without ``vectors`` it runs the
+    fast word model (≥ 20,000 posts/s per core); with ``vectors`` — the posts' sentence
+    embeddings (``bot.ports.embeddings``, same order; for the sample of an answer, a briefing or
+    an alert) — the ensemble with the embedding head, which is more accurate.
+    """
     mdl = model if model is not None else _default_model()
     normalised = [normalise(t) for t in texts]
     if not normalised:
         return []
     tokens = [tokens_for_sentiment(t) for t in normalised]
     langs = [detect_language_tokens(t) for t in tokens]
-    proba = mdl.predict_proba_tokens(tokens, langs)
+    proba = mdl.predict_proba_tokens(tokens, langs, vectors)
     best = proba.argmax(axis=1).tolist()
     scores = (proba[:, 2] - proba[:, 0]).tolist()
+    conf, mixed = confidence_of(proba)
     return [
-        TextAnalysis(text, lang, _LABELS[b], round(s, 4))
-        for text, lang, b, s in zip(normalised, langs, best, scores, strict=True)
+        TextAnalysis(text, lang, _LABELS[b], round(s, 4), round(c, 4), m)
+        for text, lang, b, s, c, m in zip(
+            normalised, langs, best, scores, conf.tolist(), mixed.tolist(), strict=True
+        )
     ]

@@ -22,6 +22,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.ports.language import Vocabulary
+
 MAX_TERM_LENGTH = 100
 
 _HANDLE_RE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
@@ -221,6 +223,15 @@ class WatchProfile(_Strict):
         except yaml.YAMLError as exc:
             raise ProfileError([f"(yaml): not valid YAML: {exc}"]) from None
         return cls.from_data(data)
+
+    def vocabulary(self) -> Vocabulary:
+        """The names that sharpen the reading of this tenant's questions."""
+        return Vocabulary(
+            own_names=tuple(dict.fromkeys([self.company, *self.names, *self.handles])),
+            competitors=tuple(n for c in self.competitors for n in c.names),
+            sector_terms=tuple(self.sector_terms),
+            topics=tuple(k for k in self.keywords if k[:1] not in "#$"),
+        )
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(

@@ -34,6 +34,23 @@ class Period(StrEnum):
     LAST_24H = "last_24h"
     THIS_WEEK = "this_week"
     LAST_7_DAYS = "last_7_days"
+    THIS_MORNING = "this_morning"
+    # a weekday: the most recent such day, today included ("lundi", "last Tuesday")
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
+    # since a weekday, until now ("depuis mercredi"); since Monday is THIS_WEEK
+    SINCE_TUESDAY = "since_tuesday"
+    SINCE_WEDNESDAY = "since_wednesday"
+    SINCE_THURSDAY = "since_thursday"
+    SINCE_FRIDAY = "since_friday"
+    SINCE_SATURDAY = "since_saturday"
+    SINCE_SUNDAY = "since_sunday"
+    DATE = "date"  # an explicit date: `Understanding.date`
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +63,12 @@ class Understanding:
     post_ref: str | None = None  # a post id or URL the user points at
     follow_up: bool = False  # "et hier ?", "why?": slots inherited from the previous question
     confidence: float = 1.0
+    date: str | None = None  # ISO date of Period.DATE ("2026-12-03")
+    daypart: str | None = None  # "morning" | "afternoon" | "evening" | "night" of a named day
+    # When the intent is UNKNOWN: why ("out_of_scope", "smalltalk", "injection", "unclear") and
+    # the likeliest readings, best first, for a "Did you mean…" card.
+    reason: str | None = None
+    alternatives: tuple[Intent, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +143,27 @@ class Vocabulary:
     topics: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class PostSentiment:
+    """A model's reading of one post's sentiment."""
+
+    id: str
+    sentiment: str  # "negative" | "neutral" | "positive"
+    confidence: float  # 0..1
+    mixed: bool = False  # both praise and blame
+
+
+@dataclass(frozen=True, slots=True)
+class SentimentScores:
+    """A batched sentiment call's result: posts the model left out are absent from `items`."""
+
+    items: dict[str, PostSentiment]
+    engine: str
+    prompt: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
 class EngineError(Exception):
     """The model could not answer (fault, timeout, invalid output): fall back, with a notice."""
 
@@ -149,3 +193,15 @@ class LanguageEngine(Protocol):
     async def write_answer(self, request: AnswerRequest) -> AnswerDraft: ...
 
     async def write_posts(self, request: DraftRequest) -> list[PostDraft]: ...
+
+
+@runtime_checkable
+class SentimentScorer(Protocol):
+    """A model that labels the sentiment of a sample of posts (≤ 100) in one batched call."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def score_sentiment(self, posts: list[tuple[str, str]]) -> SentimentScores:
+        """`posts` are (id, text) pairs; raises `EngineError` when the call fails."""
+        ...

@@ -135,6 +135,11 @@ class PostRejected(SourceError):
         self.retry_at = retry_at
 
 
+class PostRateLimited(PostRejected):
+    """X answered 429 to a post: nothing was created; `retry_at` (from `x-rate-limit-reset`
+    or `Retry-After`) says when trying again may succeed, when X said."""
+
+
 class PublishUncertain(SourceError):
     """Creating a post failed in a way that leaves its outcome unknown (timeout, 5xx):
     reconcile with the account's recent posts before trying again."""

@@ -71,7 +71,15 @@ class Outcome(StrEnum):
     EXPIRED = "expired"
     NOT_FOUND = "not_found"
     INVALID = "invalid"  # no reason for a rejection, empty text, illegal move
-    NOT_COMPLIANT = "not_compliant"  # an edit that breaks the editorial line (errors)
+    NOT_COMPLIANT = "not_compliant"  # an edit (or the text approved) breaks the editorial line
+
+
+class NotCompliant(Exception):
+    """The exact text of the current version breaks the editorial line (errors)."""
+
+    def __init__(self, report: ComplianceReport) -> None:
+        super().__init__(f"{len(report.errors)} editorial line error(s)")
+        self.report = report
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +245,16 @@ class ApprovalService:
     async def _line(self, tenant_id: str) -> EditorialLine:
         return await self.line_for(tenant_id) if self.line_for is not None else self.line
 
+    @staticmethod
+    def check_text(
+        text: str, line: EditorialLine, lang: str, context: dict[str, Any] | None = None
+    ) -> ComplianceReport:
+        """The checks `draft.submit` runs, for any text that may be published: editorial line,
+        weighted length, avoided terms, links, handles and hashtags (with the crisis flag for a
+        draft written from an alert)."""
+        flags = {line.crisis.flag} if (context or {}).get("source") == "alert" else set()
+        return check(text, line, lang=lang, flags=flags)
+
     # -- submit -------------------------------------------------------------------------------
 
     async def submit(
@@ -256,7 +274,7 @@ class ApprovalService:
         Raises ValueError on empty text. Listeners get ("submitted", draft)."""
         requester = normalise(requester)
         if report is None:
-            report = check(text, await self._line(tenant_id), lang=lang)
+            report = self.check_text(text, await self._line(tenant_id), lang, context)
         report_data = report.to_data() if isinstance(report, ComplianceReport) else dict(report)
         now = self.clock.now()
         created = dm.new_draft(
@@ -315,13 +333,25 @@ class ApprovalService:
             )
 
         report: ComplianceReport | None = None
+        line = await self._line(tenant_id)
         if decision is Decision.EDIT:
             if not (new_text or "").strip():
                 return await self._refused(
                     tenant_id, draft_id, version, actor, decision.value, Outcome.INVALID, draft
                 )
             assert new_text is not None
-            report = check(new_text, await self._line(tenant_id), lang=draft.lang)
+            report = self.check_text(new_text, line, draft.lang, draft.context)
+            if not report.compliant:  # the same checks as a submission: no way round the line
+                return await self._refused(
+                    tenant_id,
+                    draft_id,
+                    version,
+                    actor,
+                    decision.value,
+                    Outcome.NOT_COMPLIANT,
+                    draft,
+                    report=report,
+                )
         if decision is Decision.REJECT and not (reason or "").strip():
             return await self._refused(
                 tenant_id, draft_id, version, actor, decision.value, Outcome.INVALID, draft
@@ -330,6 +360,11 @@ class ApprovalService:
 
         def step(current: Draft) -> Transition:
             if decision is Decision.APPROVE:
+                if current.state is DraftState.PENDING and current.version == version:
+                    # What is approved is what is published: re-check this exact text.
+                    checked = self.check_text(current.text, line, current.lang, current.context)
+                    if not checked.compliant:
+                        raise NotCompliant(checked)
                 return dm.approve(current, actor, version, now, allow_self=self.allow_self_approval)
             if decision is Decision.REJECT:
                 return dm.reject(current, actor, version, reason or "", now)
@@ -351,6 +386,17 @@ class ApprovalService:
                 Outcome.ALREADY_DECIDED,
                 latest[0] if latest else draft,
                 previous=exc.last,
+            )
+        except NotCompliant as exc:
+            return await self._refused(
+                tenant_id,
+                draft_id,
+                version,
+                actor,
+                decision.value,
+                Outcome.NOT_COMPLIANT,
+                draft,
+                report=exc.report,
             )
         except dm.SelfApproval:
             return await self._refused(
@@ -392,6 +438,7 @@ class ApprovalService:
         draft: Draft | None,
         *,
         previous: AuditEvent | None = None,
+        report: ComplianceReport | None = None,
     ) -> DecisionResult:
         state = draft.state.value if draft else ""
         event = AuditEvent(
@@ -405,12 +452,22 @@ class ApprovalService:
             to_state=state,
             accepted=False,
             reason=outcome.value,
-            detail={"previous": previous.to_data()} if previous else {},
+            detail=(
+                {"previous": previous.to_data()}
+                if previous
+                else {"errors": [f.code for f in report.errors]}
+                if report is not None
+                else {}
+            ),
         )
         await self.repo.audit(event)
         logger.info("draft %s: %s by %s refused (%s)", draft_id, action, actor.id, outcome.value)
         return DecisionResult(
-            outcome, draft, None, previous=previous or (draft.decided if draft else None)
+            outcome,
+            draft,
+            None,
+            previous=previous or (draft.decided if draft else None),
+            report=report,
         )
 
     # -- reads --------------------------------------------------------------------------------

@@ -2,6 +2,14 @@
 
 Figures come from the analysis only; the engine writes words around them. A model fault or an
 invalid output falls back to the offline engine, with a notice.
+
+What a model writes for an executive passes the same checks whatever the engine
+(`_grounded`): a headline or summary that states a claim about a company the posts do not
+make (bankruptcy, recall, lawsuit... `bot/domain/claims`), gives an instruction ("sell now"),
+or states a figure found nowhere in the data is replaced by the offline engine's grounded
+wording, with the notice `model_output.replaced`; such points and next steps are dropped. The
+headline carries no claim at all: it speaks for the figures. A claim the posts do make stays in
+the summary or a point, marked as coming from posts (`Answer.from_posts`), never as a finding.
 """
 
 from __future__ import annotations
@@ -9,10 +17,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.analysis.summary import Analysis
+from bot.domain.analysis.summary import Analysis, DataFlag
+from bot.domain.claims import Kind, categories_in, find_claims, supported
+from bot.domain.grounding import allowed_numbers, unsupported_numbers
 from bot.i18n import t, t_list
 from bot.ports.language import (
     AnswerDraft,
@@ -25,9 +36,9 @@ from bot.ports.language import (
     Understanding,
     Vocabulary,
 )
-from bot.ports.posts import Post
+from bot.ports.posts import Post, Window
 from bot.ports.store import StorageError
-from bot.services.crisis_history import CrisisHistory, History, is_past, period_to_window
+from bot.services.crisis_history import CrisisHistory, History, is_past
 from bot.services.insights import Focus, Insights, InsightsService
 
 logger = logging.getLogger(__name__)
@@ -56,6 +67,8 @@ class Answer:
     cited: tuple[Post, ...]
     figures: dict[str, str | int | float]
     notices: tuple[str, ...] = field(default_factory=tuple)
+    # Parts that state what posts say, not what the figures show: "summary", "point:<i>".
+    from_posts: frozenset[str] = frozenset()
     history: History | None = None  # past crisis events, for crisis questions
 
     @property
@@ -71,6 +84,24 @@ def focus_of(understanding: Understanding) -> Focus:
     return Focus.COMPANY
 
 
+UNKNOWN_LEVEL = "unknown"
+_LEVEL_NEEDS = frozenset({DataFlag.NO_COUNTS, DataFlag.COUNTS_PARTIAL})
+
+
+def alert_level(insights: Insights) -> str:
+    """The crisis level, or "unknown" when the data to tell is missing: a calm reading of
+    counts that X did not give (rate limit, counts unavailable) must not reassure anyone. A
+    raised level found on partial data stands: it is a signal."""
+    level = insights.analysis.crisis.level.value
+    if level != "calm":
+        return level
+    if _LEVEL_NEEDS & set(insights.analysis.flags) or "rate_limited" in (
+        insights.listening.reasons
+    ):
+        return UNKNOWN_LEVEL
+    return level
+
+
 def figures_of(insights: Insights) -> dict[str, str | int | float]:
     """Every number an answer may state, computed by the analysis (absent when unknown)."""
     a = insights.analysis
@@ -78,7 +109,7 @@ def figures_of(insights: Insights) -> dict[str, str | int | float]:
         "sample_size": a.sample_size,
         "distinct_posts": a.distinct_posts,
         "posts_read": insights.listening.cost.posts_read,
-        "crisis_level": a.crisis.level.value,
+        "crisis_level": alert_level(insights),
         "crisis_score": round(a.crisis.score, 2),
     }
     period_total = mentions_in_window(insights)
@@ -164,6 +195,20 @@ def history_figures(
     return out
 
 
+def nothing_found(figures: dict[str, str | int | float]) -> bool:
+    """No post read and none counted over the period (an unknown count with no post read
+    counts as none): the answer must say "no posts about X", not describe a volume."""
+    total = figures.get("total_mentions", figures.get("today_mentions"))
+    return figures.get("sample_size") == 0 and total in (0, None)
+
+
+def _iso_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
 def mentions_in_window(insights: Insights) -> int | None:
     """Mentions over the question's period (the counts also cover the baseline days)."""
     series = insights.listening.counts
@@ -230,6 +275,37 @@ def neutralise(text: str, allowed_handles: set[str], allowed_urls: set[str]) -> 
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
+MODEL_REPLACED = "model_output.replaced"
+
+
+class _Grounding:
+    """Checks one text of an answer against the request's data."""
+
+    def __init__(self, request: AnswerRequest) -> None:
+        self._sources: frozenset[tuple[Kind, str]] = categories_in(p.text for p in request.posts)
+        self._numbers = allowed_numbers(
+            [
+                *request.figures.values(),
+                *(v for t in request.themes for v in t.values()),
+                request.question,
+                *(p.text for p in request.posts),
+            ]
+        )
+
+    def verdict(self, text: str, *, headline: bool = False) -> str:
+        """The verdict on `text`: "ok"; "posts" (a claim the posts make too); "bad" (an
+        invented figure, a claim the posts do not make, an instruction; in a headline, any
+        claim)."""
+        if unsupported_numbers(text, self._numbers):
+            return "bad"
+        hits = find_claims(text)
+        if not hits:
+            return "ok"
+        if headline or not all(supported(h, self._sources) for h in hits):
+            return "bad"
+        return "posts"
+
+
 class AskService:
     def __init__(
         self,
@@ -251,12 +327,7 @@ class AskService:
         except StorageError as exc:
             logger.warning("no watch profile for understanding (%s)", exc.__class__.__name__)
             return None
-        return Vocabulary(
-            own_names=tuple(dict.fromkeys([profile.company, *profile.names, *profile.handles])),
-            competitors=tuple(n for c in profile.competitors for n in c.names),
-            sector_terms=tuple(profile.sector_terms),
-            topics=tuple(k for k in profile.keywords if k[:1] not in "#$"),
-        )
+        return profile.vocabulary()
 
     async def understand(
         self,
@@ -291,16 +362,20 @@ class AskService:
             topic=understanding.topic if understanding.intent is Intent.TOPIC else None,
             period=period,
             tz=tz,
+            day=_iso_date(understanding.date) if period is Period.DATE else None,
+            daypart=understanding.daypart,
         )
         figures = figures_of(insights)
         notices = notices_of(insights)
         history = None
         if understanding.intent is Intent.CRISIS and self._history is not None:
-            history = await self._past(tenant_id, understanding.period, tz)
+            history = await self._past(tenant_id, understanding.period, insights.window, tz)
             if history is not None:
                 figures.update(
                     history_figures(history, understanding.period, understanding.lang, tz)
                 )
+        if insights.beyond_reach:
+            notices.insert(0, "beyond_reach")
         posts = sample_posts(insights.analysis)
         request = AnswerRequest(
             question=question,
@@ -311,34 +386,82 @@ class AskService:
             notices=notices,
         )
         try:
-            draft = await self._engine.write_answer(request)
+            # Nothing read, nothing counted: the offline engine's plain "no posts about X"
+            # (a model has nothing to ground an answer on, and costs).
+            plain = nothing_found(figures) or insights.beyond_reach
+            engine = self._offline if plain else self._engine
+            draft = await engine.write_answer(request)
         except EngineError as exc:
             logger.warning("answer fell back to the offline engine (%s)", exc.code)
             draft = await self._offline.write_answer(request)
             notices.append(f"engine.{exc.code}")
         draft = self._validated(draft, posts)
+        draft, from_posts, replaced = await self._grounded(draft, request)
+        if replaced:
+            notices.append(MODEL_REPLACED)
         by_id = {ap.post.id: ap.post for ap in insights.analysis.posts}
         cited = tuple(by_id[i] for i in draft.cited_post_ids if i in by_id)
         return Answer(
-            question, understanding, insights, draft, cited, figures, tuple(notices), history
+            question,
+            understanding,
+            insights,
+            draft,
+            cited,
+            figures,
+            tuple(notices),
+            from_posts=from_posts,
+            history=history,
         )
 
-    async def _past(self, tenant_id: str | None, period: Period, tz: str) -> History | None:
-        """The crisis events of the question's period (for "now", the last 7 days: a crisis
+    async def _past(
+        self, tenant_id: str | None, period: Period, window: Window, tz: str
+    ) -> History | None:
+        """The crisis events of the question's window (for "now", the last 7 days: a crisis
         of the last days is still worth knowing); None when the history cannot be read."""
         assert self._history is not None
-        zone = ZoneInfo(tz)
-        now = self._insights.now()
-        window = (
-            period_to_window(period, now, zone)
-            if is_past(period)
-            else period_to_window(Period.LAST_7_DAYS, now, zone)
-        )
+        if not is_past(period):
+            now = self._insights.now()
+            window = Window(now - timedelta(days=7), now)
         try:
             return await self._history.events(tenant_id, window, tz=tz)
         except Exception:
             logger.exception("crisis history unavailable for this answer")
             return None
+
+    async def _grounded(
+        self, draft: AnswerDraft, request: AnswerRequest
+    ) -> tuple[AnswerDraft, frozenset[str], bool]:
+        """The draft with every part checked against the data: (draft, parts from posts,
+        whether model wording was replaced by the offline engine's)."""
+        check = _Grounding(request)
+        offline = draft.engine == "offline"
+        headline_ok = check.verdict(draft.headline, headline=True) == "ok"
+        summary_verdict = check.verdict(draft.summary)
+        replaced = False
+        if not offline and (not headline_ok or summary_verdict == "bad"):
+            logger.warning("answer: model wording failed the checks; offline wording used")
+            grounded = await self._offline.write_answer(request)
+            fields: dict[str, Any] = {}
+            if not headline_ok:
+                fields["headline"] = grounded.headline
+            if summary_verdict == "bad":
+                fields["summary"] = grounded.summary
+                summary_verdict = check.verdict(grounded.summary)
+            draft = replace(draft, **fields)
+            replaced = True
+        from_posts: set[str] = {"summary"} if summary_verdict == "posts" else set()
+        points: list[str] = []
+        for point in draft.points:
+            verdict = check.verdict(point)
+            if verdict == "bad" and not offline:
+                replaced = True
+                continue
+            if verdict == "posts":
+                from_posts.add(f"point:{len(points)}")
+            points.append(point)
+        steps = [s for s in draft.next_steps if offline or check.verdict(s) != "bad"]
+        replaced = replaced or len(steps) < len(draft.next_steps)
+        return replace(draft, points=points, next_steps=steps), frozenset(from_posts), replaced
 
     @staticmethod
     def _validated(draft: AnswerDraft, posts: list[SamplePost]) -> AnswerDraft:

@@ -30,7 +30,7 @@ from bot.ports.posts import Granularity, Window
 from bot.ports.store import JSON, StorageError, Store
 from bot.services.alerts import checks_log, event_key
 from bot.services.approvals import DraftRepository
-from bot.services.insights import X_RECENT_LIMIT, Insights, InsightsService
+from bot.services.insights import X_RECENT_LIMIT, Insights, InsightsService, period_window
 
 logger = logging.getLogger(__name__)
 
@@ -85,17 +85,8 @@ class History:
 
 
 def period_to_window(period: Period, now: datetime, tz: tzinfo) -> Window:
-    """The window a question's period means, in the past. Temporary local mapping of the five
-    existing periods: the lead's `Period -> Window` function replaces it."""
-    local = now.astimezone(tz)
-    midnight = datetime.combine(local.date(), time(0), tzinfo=tz)
-    if period is Period.YESTERDAY:
-        return Window(midnight - timedelta(days=1), midnight)
-    if period is Period.LAST_24H:
-        return Window(now - timedelta(hours=24), now)
-    if period in (Period.THIS_WEEK, Period.LAST_7_DAYS):  # as the insights read "this week"
-        return Window(now - timedelta(days=7), now)
-    return Window(midnight, now) if midnight < now else Window(now - timedelta(hours=1), now)
+    """The window a question's period means (the insights' own mapping)."""
+    return period_window(period, now, tz)[0]
 
 
 def is_past(period: Period) -> bool:

@@ -13,6 +13,13 @@
    `MAX_REPAIR_ROUNDS` rounds. A repaired text replaces the original only when it has fewer
    errors.
 
+Figures: a number in a variant that appears nowhere in what the engine was given (the brief,
+the line, its sample posts, the context posts, the revision asked) was invented: the sentences
+holding it are removed (`strip_invented_figures`), and a variant left empty is dropped; when
+every variant is dropped, the fallback engine writes them, with the notice
+`engine.invented_figures`. Claims about a company and instructions are flagged by the
+compliance check itself (`claim.*` warnings): such a draft is never shown as plainly compliant.
+
 Whatever happens, a `Variant` carries the `ComplianceReport` of *its own final text*, computed
 here (`Variant.compliant` is `report.compliant`): a draft is never shown as compliant when it is
 not. With an offline engine the variants are template suggestions (`Variant.template`).
@@ -30,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from bot.domain.compliance import ComplianceReport, Finding, check
 from bot.domain.editorial import EditorialLine, Severity
+from bot.domain.grounding import allowed_numbers, unsupported_numbers
 from bot.ports.language import DraftRequest, EngineError, LanguageEngine, PostDraft, SamplePost
 from bot.services.editorial_store import EditorialStore
 
@@ -216,6 +224,7 @@ class DraftingStats:
     shown: int = 0
     shown_compliant: int = 0
     fallbacks: int = 0
+    figures_removed: int = 0  # invented figures removed from model drafts
     per_round: list[int] = field(default_factory=lambda: [0] * (MAX_REPAIR_ROUNDS + 1))
 
 
@@ -304,15 +313,34 @@ class DraftingService:
             previous=previous,
         )
         engine, drafts, notice = await self._write(request)
-        variants = [
-            await self._variant(engine, request, draft, line, flags, notice)
-            for draft in self._distinct(drafts)[:count]
-        ]
+        variants = await self._variants(engine, request, drafts, line, flags, notice)
+        if not variants and drafts and self._fallback is not None and engine is not self._fallback:
+            logger.warning("drafting: every variant had invented figures; fallback engine")
+            self.stats.fallbacks += 1
+            drafts = await self._fallback.write_posts(request)
+            notice = "engine.invented_figures"
+            variants = await self._variants(self._fallback, request, drafts, line, flags, notice)
         self.stats.shown += len(variants)
         self.stats.shown_compliant += sum(v.compliant for v in variants)
         return variants
 
     # -- steps ------------------------------------------------------------------------------
+
+    async def _variants(
+        self,
+        engine: LanguageEngine,
+        request: DraftRequest,
+        drafts: Sequence[PostDraft],
+        line: EditorialLine,
+        flags: frozenset[str],
+        notice: str | None,
+    ) -> list[Variant]:
+        out = []
+        for draft in self._distinct(drafts)[: request.count]:
+            variant = await self._variant(engine, request, draft, line, flags, notice)
+            if variant is not None:
+                out.append(variant)
+        return out
 
     @staticmethod
     def _flags(line: EditorialLine, source: Source) -> frozenset[str]:
@@ -385,10 +413,17 @@ class DraftingService:
         line: EditorialLine,
         flags: frozenset[str],
         notice: str | None,
-    ) -> Variant:
+    ) -> Variant | None:
         lang = request.lang
-        best = self._attempt(draft.text.strip(), draft.rationale, line, lang, flags)
-        original = best.text
+        known = known_figures(request)
+        original = draft.text.strip()
+        text, invented = strip_invented_figures(original, known)
+        if invented:
+            logger.info("drafting: removed invented figures %s", invented)
+            self.stats.figures_removed += len(invented)
+        if not text:
+            return None
+        best = self._attempt(text, draft.rationale, line, lang, flags)
         rounds = 0
         best = self._mechanical(best, line, lang, flags)
         while not best.report.compliant and rounds < MAX_REPAIR_ROUNDS:
@@ -407,8 +442,11 @@ class DraftingService:
                 break
             if not fixed:
                 continue
+            fixed_text, _ = strip_invented_figures(fixed[0].text.strip(), known)
+            if not fixed_text:
+                continue
             candidate = self._attempt(
-                fixed[0].text.strip(), fixed[0].rationale or best.rationale, line, lang, flags
+                fixed_text, fixed[0].rationale or best.rationale, line, lang, flags
             )
             candidate = self._mechanical(candidate, line, lang, flags)
             if len(candidate.report.errors) < len(best.report.errors):
@@ -442,6 +480,32 @@ class DraftingService:
         return attempt
 
 
+_SENTENCE_END_RE: Final = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def known_figures(request: DraftRequest) -> frozenset[float]:
+    """Every number a draft may state: those in what the engine was given."""
+    return allowed_numbers(
+        [
+            request.brief,
+            request.editorial_line_yaml,
+            request.revision or "",
+            *request.sample_posts,
+            *(p.text for p in request.context_posts),
+        ]
+    )
+
+
+def strip_invented_figures(text: str, known: frozenset[float]) -> tuple[str, list[float]]:
+    """`text` without the sentences that state a number found nowhere in `known`, and those
+    numbers (empty when there were none: the text is then returned as it was)."""
+    invented = unsupported_numbers(text, known)
+    if not invented:
+        return text, []
+    kept = [s for s in _SENTENCE_END_RE.split(text) if s and not unsupported_numbers(s, known)]
+    return " ".join(kept).strip(), invented
+
+
 def insights_context(insights: InsightsService) -> ContextProvider:
     """A `ContextProvider` on `InsightsService`: posts on the topic (today, company focus)."""
     from bot.services.ask import sample_posts
@@ -466,4 +530,5 @@ __all__ = [
     "insights_context",
     "mechanical_repair",
     "revision_of",
+    "strip_invented_figures",
 ]

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -17,12 +17,14 @@ from bot.domain.analysis.summary import Analysis, analyse
 from bot.domain.queries import build_queries, term_operator
 from bot.domain.sentiment import TextAnalysis, analyse_texts
 from bot.domain.text import fold_accents
+from bot.domain.understanding.periods import period_bounds
 from bot.domain.watch import WatchProfile
 from bot.ports.clock import Clock
 from bot.ports.language import Period
-from bot.ports.posts import CountBucket, CountSeries, Granularity, Window
+from bot.ports.posts import CountBucket, CountSeries, Granularity, Post, Window
 from bot.services.listening import ListeningResult, ListeningService
 from bot.services.profiles import ProfileRepository
+from bot.services.sentiment import ScoredSample
 
 logger = logging.getLogger(__name__)
 
@@ -49,25 +51,52 @@ class Insights:
     listening: ListeningResult
     analysis: Analysis
     profile: WatchProfile
+    beyond_reach: bool = False  # the period is older than X's recent search: nothing to read
+    sentiment_by: ScoredSample | None = None
+    """Set when a language model was asked for the sample's sentiment: who answered, its tokens."""
 
     @property
     def partial(self) -> bool:
         return self.listening.partial
 
 
-def period_window(period: Period, now: datetime, tz: tzinfo) -> tuple[Window, timedelta]:
-    """The sample window of a period, and how far back the counts go for the baseline."""
+def period_window(
+    period: Period,
+    now: datetime,
+    tz: tzinfo,
+    day: date | None = None,
+    daypart: str | None = None,
+) -> tuple[Window, timedelta]:
+    """The sample window of a period, and how far back the counts go for the baseline.
+
+    Every `Period` has a window: a weekday ("lundi": the most recent such day), "since
+    Tuesday", "this morning" and an explicit date (`day`, with an optional `daypart`) come
+    from `period_bounds`; a window is never older than X's recent search reaches."""
     local_now = now.astimezone(tz)
     midnight = datetime.combine(local_now.date(), time(0), tzinfo=tz)
-    if period is Period.YESTERDAY:
+    if period is Period.YESTERDAY and daypart is None:
         start = midnight - timedelta(days=1)
         return Window(start, midnight), _history(start, now)
     if period is Period.LAST_24H:
         return Window(now - timedelta(hours=24), now), _history(now - timedelta(hours=24), now)
     if period in (Period.THIS_WEEK, Period.LAST_7_DAYS):
         return Window(now - X_RECENT_LIMIT, now), timedelta(0)
-    start = midnight if midnight < now else now - timedelta(minutes=1)
-    return Window(start, now), _history(start, now)
+    if period is Period.TODAY and daypart is None:
+        start = midnight if midnight < now else now - timedelta(minutes=1)
+        return Window(start, now), _history(start, now)
+    start, end = period_bounds(period, now, tz, day, daypart)
+    oldest = now - X_RECENT_LIMIT
+    if end <= oldest + timedelta(
+        minutes=1
+    ):  # wholly out of X's reach: an empty window at its edge (no data)
+        return Window(oldest, oldest + timedelta(minutes=1)), timedelta(0)
+    start = max(start, oldest)
+    return Window(start, end), _history(start, now)
+
+
+def beyond_reach(window: Window, now: datetime) -> bool:
+    """Whether a window is the empty one of a period X's recent search cannot reach."""
+    return window.end <= now - X_RECENT_LIMIT + timedelta(minutes=1)
 
 
 def _history(start: datetime, now: datetime) -> timedelta:
@@ -112,6 +141,13 @@ def _mentions_topic(text: str, topic: str) -> bool:
     return any(w in folded for w in words) if words else True
 
 
+def _sample_posts(result: ListeningResult, topic: str | None) -> list[Post]:
+    posts = list(result.sample)
+    if topic:
+        posts = [p for p in posts if _mentions_topic(p.text, topic)] or posts
+    return posts
+
+
 class InsightsService:
     def __init__(
         self,
@@ -121,12 +157,16 @@ class InsightsService:
         *,
         sample_size: int = 100,
         sentiment: Callable[[Iterable[str]], list[TextAnalysis]] = analyse_texts,
+        model_sentiment: Callable[[list[tuple[str, str]]], Awaitable[ScoredSample]] | None = None,
     ) -> None:
         self._listening = listening
         self._profiles = profiles
         self._clock = clock
         self._sample_size = sample_size
         self._sentiment = sentiment
+        # Optional (SENTIMENT_MODEL_SCORING): the sample labelled by the language model in one
+        # batched call, the local labels as its fallback (bot/services/sentiment.py).
+        self._model_sentiment = model_sentiment
         self._memo: dict[tuple[object, ...], tuple[float, Insights]] = {}
         self._locks: dict[tuple[object, ...], asyncio.Lock] = {}
 
@@ -146,11 +186,15 @@ class InsightsService:
         topic: str | None = None,
         period: Period = Period.TODAY,
         tz: str = "Europe/Paris",
+        day: date | None = None,
+        daypart: str | None = None,
     ) -> Insights:
+        """`day` (for `Period.DATE`) and `daypart` ("evening" of a named day) narrow the
+        period as the question did."""
         profile = await self._profiles.get(tenant_id)
         now = self._clock.now()
         zone = ZoneInfo(tz)
-        window, history = period_window(period, now, zone)
+        window, history = period_window(period, now, zone, day, daypart)
         label, queries = self._queries(profile, focus, competitor)
         if topic:
             queries = self._with_topic(queries, topic)
@@ -162,6 +206,7 @@ class InsightsService:
             period,
             tz,
             window.start.replace(second=0),
+            window.end.replace(second=0) if window.end < now else None,  # a past day's end
             queries,
         )
         lock = self._locks.setdefault(memo_key, asyncio.Lock())
@@ -173,6 +218,10 @@ class InsightsService:
             result = await self._listening.listen(
                 queries, window, self._sample_size, history=history
             )
+            scored = None
+            if self._model_sentiment is not None and result.sample:
+                posts = _sample_posts(result, topic)
+                scored = await self._model_sentiment([(p.id, p.text) for p in posts])
             # CPU-bound (sentiment, themes): off the event loop, so other turns stay responsive.
             insights = await asyncio.to_thread(
                 self._analyse,
@@ -186,6 +235,7 @@ class InsightsService:
                 zone,
                 result,
                 profile,
+                scored,
             )
             self._memo[memo_key] = (loop_now, insights)
             self._forget_old(loop_now)
@@ -239,11 +289,10 @@ class InsightsService:
         zone: ZoneInfo,
         result: ListeningResult,
         profile: WatchProfile,
+        scored: ScoredSample | None = None,
     ) -> Insights:
-        posts = list(result.sample)
-        if topic:
-            posts = [p for p in posts if _mentions_topic(p.text, topic)] or posts
-        tagged = self._sentiment([p.text for p in posts])
+        posts = _sample_posts(result, topic)
+        tagged = scored.results if scored is not None else self._sentiment([p.text for p in posts])
         analysed = [
             AnalysedPost(p, t.lang, to_sentiment(t.sentiment))
             for p, t in zip(posts, tagged, strict=True)
@@ -251,12 +300,24 @@ class InsightsService:
         counts = merge_series(result.counts)
         exclude = [*profile.names, *profile.handles]
         # A past period is read as if at its last second: "today" of the analysis is that day.
-        as_of = window.end - timedelta(seconds=1) if period is Period.YESTERDAY else window.end
+        past = period is Period.YESTERDAY or window.end < self._clock.now() - timedelta(minutes=1)
+        as_of = window.end - timedelta(seconds=1) if past else window.end
         analysis = analyse(
             analysed, counts, as_of, zone, sample_partial=result.partial, exclude_terms=exclude
         )
         return Insights(
-            tenant_id, focus, label, topic, period, window, tz, result, analysis, profile
+            tenant_id,
+            focus,
+            label,
+            topic,
+            period,
+            window,
+            tz,
+            result,
+            analysis,
+            profile,
+            beyond_reach(window, self._clock.now()),
+            scored,
         )
 
     def _forget_old(self, loop_now: float) -> None:

@@ -22,6 +22,14 @@ over with a new attempt id (compare-and-set: one reconciler wins), looks for the
 the account's recent posts → `published`; else retries once (at most `max_attempts` in all), else
 `failed`. `publish_due()` publishes approved drafts whose scheduled time has come.
 
+Rate limits (429 on the post, `PostRateLimited`): X created nothing, so trying again cannot
+post twice. The attempt waits for X's reset (`x-rate-limit-reset` / `Retry-After`) when that is
+short (`rate_limit_max_wait_s`, at most `rate_limit_retries` times, and always well before a
+reconciler could take the attempt over), checks it still owns the draft, and sends again.
+A longer wait puts the draft back to `approved` with `not_before` (the same approval and
+version): `publish_due()` publishes it then. Only when X's reset falls after the approval's
+validity (the draft's `expires_at`) does the draft fail, with reason `rate_limited`.
+
 Text matching: exact, or equal after NFC and with links masked (X rewrites links to t.co).
 """
 
@@ -40,7 +48,13 @@ from urllib.parse import quote
 from bot.domain import drafts as dm
 from bot.domain.drafts import Draft, DraftState, Transition
 from bot.ports.clock import Clock
-from bot.ports.posts import PostPublisher, PostRejected, PublishUncertain, SourceError
+from bot.ports.posts import (
+    PostPublisher,
+    PostRateLimited,
+    PostRejected,
+    PublishUncertain,
+    SourceError,
+)
 from bot.ports.store import StorageError
 from bot.services.approvals import DraftEvents, DraftRepository
 
@@ -97,6 +111,9 @@ class PublishingService:
         events: DraftEvents | None = None,
         costs: object | None = None,
         after_send: AfterSend | None = None,
+        rate_limit_max_wait_s: float = 60.0,
+        rate_limit_retries: int = 2,
+        rate_limit_default_wait_s: float = 60.0,
     ) -> None:
         self.repo = repo
         self.clock = clock
@@ -109,6 +126,9 @@ class PublishingService:
         self.events = events or DraftEvents()
         self._costs = costs  # a CostLedger (bot.services.costs), optional
         self._after_send = after_send  # test seam: runs between X's answer and the state write
+        self.rate_limit_max_wait_s = rate_limit_max_wait_s
+        self.rate_limit_retries = rate_limit_retries
+        self.rate_limit_default_wait_s = rate_limit_default_wait_s
 
     # -- one draft ----------------------------------------------------------------------------
 
@@ -122,6 +142,9 @@ class PublishingService:
             return PublishResult(draft, published=draft.state is DraftState.PUBLISHED)
         if draft.scheduled_at is not None and draft.scheduled_at > self.clock.now():
             logger.info("draft %s approved, scheduled for %s", draft_id, draft.scheduled_at)
+            return PublishResult(draft)
+        if draft.not_before is not None and draft.not_before > self.clock.now():
+            logger.info("draft %s: X rate limit, publishing from %s", draft_id, draft.not_before)
             return PublishResult(draft)
         if not self.enabled:
             return await self._mark_ready(draft)
@@ -153,7 +176,7 @@ class PublishingService:
         return PublishResult(moved.draft)
 
     async def _send_and_record(
-        self, draft: Draft, attempt: str, *, retry_allowed: bool
+        self, draft: Draft, attempt: str, *, retry_allowed: bool, rate_waits: int = 0
     ) -> PublishResult:
         assert self.publisher is not None
         text = draft.current.text
@@ -162,6 +185,10 @@ class PublishingService:
         try:
             async with asyncio.timeout(self.timeout_s):
                 post_id, url = await self.publisher.create_post(text)
+        except PostRateLimited as exc:
+            return await self._after_rate_limit(
+                draft, attempt, exc.retry_at, retry_allowed=retry_allowed, rate_waits=rate_waits
+            )
         except PostRejected as exc:
             logger.warning("draft %s: X refused the post: %s", draft.id, exc)
             found = await self._find_on_x(draft)  # "duplicate content" may mean: already there
@@ -179,6 +206,63 @@ class PublishingService:
         if self._after_send is not None:
             await self._after_send(draft, post_id, url)
         return await self._published(draft, attempt, post_id, url, reconciled=False)
+
+    async def _after_rate_limit(
+        self,
+        draft: Draft,
+        attempt: str,
+        retry_at: datetime | None,
+        *,
+        retry_allowed: bool,
+        rate_waits: int,
+    ) -> PublishResult:
+        """429 on the post: nothing was created. Wait and send again within the approval's
+        validity, never for good."""
+        now = self.clock.now()
+        if retry_at is None:
+            retry_at = now + timedelta(seconds=self.rate_limit_default_wait_s)
+        valid_until = draft.expires_at
+        if valid_until is not None and retry_at >= valid_until:
+            logger.warning("draft %s: X rate limit lasts past the approval's validity", draft.id)
+            return await self._fail(draft, attempt, "rate_limited")
+        wait = max(0.0, (retry_at - now).total_seconds())
+        started = draft.attempt_started_at or now
+        # Stay well inside the time after which a reconciler may take this attempt over.
+        owned_until = started + self.stale_after - timedelta(seconds=2 * self.timeout_s)
+        if (
+            rate_waits < self.rate_limit_retries
+            and wait <= self.rate_limit_max_wait_s
+            and now + timedelta(seconds=wait) < owned_until
+        ):
+            logger.info("draft %s: X rate limit, sending again in %.1f s", draft.id, wait)
+            await asyncio.sleep(wait)
+            current = await self._current(draft.tenant_id, draft.id)
+            if (
+                current is None
+                or current.state is not DraftState.PUBLISHING
+                or current.attempt_id != attempt
+            ):
+                return PublishResult(current)  # taken over (or changed): not ours to send
+            return await self._send_and_record(
+                current, attempt, retry_allowed=retry_allowed, rate_waits=rate_waits + 1
+            )
+        return await self._postpone(draft, attempt, retry_at)
+
+    async def _postpone(self, draft: Draft, attempt: str, not_before: datetime) -> PublishResult:
+        now = self.clock.now()
+        try:
+            moved, _ = await self.repo.transition(
+                draft.tenant_id,
+                draft.id,
+                lambda d: dm.postpone_publishing(d, attempt, not_before, now),
+            )
+        except dm.IllegalTransition:
+            return PublishResult(await self._current(draft.tenant_id, draft.id))
+        if moved is None:
+            return PublishResult(None)
+        logger.info("draft %s: X rate limit, publishing again from %s", draft.id, not_before)
+        await self.events.emit("postponed", moved.draft, moved.event)
+        return PublishResult(moved.draft)
 
     async def _after_uncertain(
         self, draft: Draft, attempt: str, retry_allowed: bool
@@ -260,8 +344,10 @@ class PublishingService:
         now = self.clock.now()
         results = []
         for draft in await self.repo.all(tenant_id):
-            if draft.state is DraftState.APPROVED and (
-                draft.scheduled_at is None or draft.scheduled_at <= now
+            if (
+                draft.state is DraftState.APPROVED
+                and (draft.scheduled_at is None or draft.scheduled_at <= now)
+                and (draft.not_before is None or draft.not_before <= now)
             ):
                 results.append(await self.publish(draft.tenant_id, draft.id))
         return results

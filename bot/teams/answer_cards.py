@@ -9,7 +9,13 @@ from bot.domain.analysis.summary import DataFlag
 from bot.i18n import t
 from bot.ports.language import Period
 from bot.ports.posts import Post
-from bot.services.ask import Answer, mentions_in_window
+from bot.services.ask import (
+    MODEL_REPLACED,
+    Answer,
+    alert_level,
+    mentions_in_window,
+    nothing_found,
+)
 from bot.teams.cards import Card, adaptive_card, text_block
 
 MAX_THEMES = 3
@@ -73,7 +79,7 @@ def _facts(answer: Answer, lang: str) -> dict[str, Any]:
     facts.append(
         {
             "title": t(lang, "answer.facts.alert"),
-            "value": t(lang, f"answer.facts.levels.{a.crisis.level.value}"),
+            "value": t(lang, f"answer.facts.levels.{alert_level(answer.insights)}"),
         }
     )
     return {"type": "FactSet", "facts": facts}
@@ -187,6 +193,8 @@ def _notices(answer: Answer, lang: str) -> list[str]:
         notes.append(t(lang, "answer.notices.no_posts"))
     if DataFlag.NO_COUNTS in flags:
         notes.append(t(lang, "answer.notices.no_counts"))
+    if MODEL_REPLACED in answer.notices:
+        notes.append(t(lang, "answer.notices.model_replaced"))
     fallback = next((n for n in answer.notices if n.startswith("engine.")), None)
     if fallback:
         notes.append(t(lang, "answer.notices.engine_fallback", code=fallback.split(".", 1)[1]))
@@ -195,16 +203,45 @@ def _notices(answer: Answer, lang: str) -> list[str]:
     return notes
 
 
-def answer_card(answer: Answer, lang: str, *, show_cost: bool, context_id: str) -> Card:
+def _attributed(answer: Answer, part: str, text: str, lang: str) -> str:
+    """A statement that comes from posts, not from the figures, says so."""
+    return t(lang, "answer.from_posts", text=text) if part in answer.from_posts else text
+
+
+def _nothing_found_card(answer: Answer, lang: str, *, show_cost: bool) -> Card:
+    """No post about the subject: say so plainly (no figures, no charts), with suggestions and
+    the topics the tenant's watch profile follows."""
     draft = answer.draft
     body: list[dict[str, Any]] = [
         text_block(draft.headline, size="Large", weight="Bolder"),
         text_block(draft.summary),
+    ]
+    if draft.next_steps:
+        body.append(text_block("\n".join(f"- {s}" for s in draft.next_steps)))
+    topics = [k for k in answer.insights.profile.keywords if k[:1] not in "#$"][:6]
+    if topics:
+        body.append(
+            text_block(t(lang, "answer.watched_topics", topics=", ".join(topics)), isSubtle=True)
+        )
+    if show_cost:
+        line = t(lang, "answer.cost", cost=answer.insights.listening.cost.render(lang))
+        body.append(text_block(line, size="Small", isSubtle=True))
+    return adaptive_card(body)
+
+
+def answer_card(answer: Answer, lang: str, *, show_cost: bool, context_id: str) -> Card:
+    draft = answer.draft
+    if nothing_found(answer.figures) or answer.insights.beyond_reach:
+        return _nothing_found_card(answer, lang, show_cost=show_cost)
+    body: list[dict[str, Any]] = [
+        text_block(draft.headline, size="Large", weight="Bolder"),
+        text_block(_attributed(answer, "summary", draft.summary, lang)),
         _facts(answer, lang),
         *_charts(answer, lang),
     ]
     if draft.points:
-        body.append(text_block("\n".join(f"- {p}" for p in draft.points)))
+        points = [_attributed(answer, f"point:{i}", p, lang) for i, p in enumerate(draft.points)]
+        body.append(text_block("\n".join(f"- {p}" for p in points)))
     body += _themes(answer, lang)
     body += _voices(answer, lang)
     if draft.next_steps:
@@ -217,6 +254,14 @@ def answer_card(answer: Answer, lang: str, *, show_cost: bool, context_id: str) 
         if draft.input_tokens or draft.output_tokens:
             line += " · " + t(
                 lang, "answer.model_tokens", input=draft.input_tokens, output=draft.output_tokens
+            )
+        by = answer.insights.sentiment_by
+        if by is not None and (by.input_tokens or by.output_tokens):
+            line += " · " + t(
+                lang,
+                "answer.sentiment_model_tokens",
+                input=by.input_tokens,
+                output=by.output_tokens,
             )
         body.append(text_block(line, size="Small", isSubtle=True))
     named = [th for th in answer.analysis.themes.themes if not th.is_other and th.keywords]

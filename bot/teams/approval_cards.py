@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.domain.compliance import ComplianceReport
 from bot.domain.drafts import AuditEvent, Draft, DraftState
-from bot.i18n import t
+from bot.i18n import catalogue, language_of, t
 from bot.services.publishing import intent_link
 from bot.teams.cards import Card, adaptive_card, text_block
 
@@ -39,7 +40,12 @@ def finding_text(lang: str, finding: dict[str, Any]) -> str:
     params["suggestion_part"] = (
         t(lang, "approvals.findings.suggestion", suggestion=suggestion) if suggestion else ""
     )
+    # The catalogue keys are the codes themselves ("link.domain_not_allowed"), dots included.
+    phrases = catalogue(language_of(lang)).get("approvals", {}).get("findings", {})
+    template = phrases.get(code) if isinstance(phrases, dict) else None
     try:
+        if isinstance(template, str):
+            return template.format(**params)
         return t(lang, f"approvals.findings.{code}", **params)
     except (KeyError, IndexError, ValueError):
         return t(lang, "approvals.findings.other", code=code)
@@ -136,6 +142,8 @@ def approval_card(
     if names and draft.state is DraftState.PENDING:
         body.append(text_block(t(lang, "approvals.card.approvals_so_far", names=", ".join(names))))
     body.append(text_block(_decision_line(lang, draft), weight="Bolder", spacing="Medium"))
+    if draft.state is DraftState.APPROVED and draft.not_before is not None:
+        body.append(text_block(t(lang, "approvals.card.postponed", when=when(draft.not_before))))
 
     actions: list[dict[str, Any]] = []
     if draft.state is DraftState.READY:
@@ -206,7 +214,13 @@ def approval_card(
     return card
 
 
-def refused_text(lang: str, outcome: str, previous: AuditEvent | None, draft: Draft | None) -> str:
+def refused_text(
+    lang: str,
+    outcome: str,
+    previous: AuditEvent | None,
+    draft: Draft | None,
+    report: ComplianceReport | None = None,
+) -> str:
     if outcome == "already_decided":
         event = previous or (draft.decided if draft else None)
         if event is None:
@@ -223,4 +237,7 @@ def refused_text(lang: str, outcome: str, previous: AuditEvent | None, draft: Dr
             at=when(event.at),
             version=event.version,
         )
-    return t(lang, f"approvals.refused.{outcome}", issues="")
+    issues = ""
+    if report is not None:  # not compliant: say why, in the reader's language
+        issues = "; ".join(finding_text(lang, f.to_data()) for f in report.errors)
+    return t(lang, f"approvals.refused.{outcome}", issues=issues)

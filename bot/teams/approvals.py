@@ -86,6 +86,22 @@ def _command_text(text: str | None) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def code_fence(body: str) -> str:
+    """A Markdown fence longer than any run of backticks in `body`: a display name holding
+    three backticks cannot close the block early and turn the rest into Markdown."""
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+_MARKDOWN_RE = re.compile(r"([\\`*_\[\]()<>#|~!])")
+
+
+def markdown_literal(text: str) -> str:
+    """`text` shown as written in a Markdown message (a display name or a reason cannot add a
+    link, a heading or a code block): special characters escaped, line breaks folded."""
+    return _MARKDOWN_RE.sub(r"\\\1", " ".join(text.split()))
+
+
 def _tenant_of(activity: Activity) -> str | None:
     tenant = getattr(activity.conversation, "tenant_id", None) if activity.conversation else None
     if not tenant and isinstance(activity.channel_data, dict):
@@ -372,7 +388,7 @@ class ApprovalsTeams:
                 draft, lang, interactive=approver, refresh_user_ids=await self._refresh_ids(draft)
             )
             return ActionResult(card=card)
-        note = refused_text(lang, result.outcome.value, result.previous, draft)
+        note = refused_text(lang, result.outcome.value, result.previous, draft, result.report)
         if draft is None or not is_invoke or result.outcome is Outcome.NOT_FOUND:
             # Action.Submit: the card is shared by everyone; tell only this person.
             return ActionResult(message=note)
@@ -447,8 +463,13 @@ class ApprovalsTeams:
         if len(shown) < len(rows):
             title += " " + t(lang, "approvals.commands.export_truncated", count=len(shown))
         body = "\n".join([header, *shown])
+        fence = code_fence(body)
         await turn_context.send_activity(
-            Activity(type="message", text=f"{title}\n\n```\n{body}\n```", text_format="markdown")
+            Activity(
+                type="message",
+                text=f"{title}\n\n{fence}\n{body}\n{fence}",
+                text_format="markdown",
+            )
         )
         return True
 
@@ -469,10 +490,10 @@ class ApprovalsTeams:
                     "approvals.commands.history_line",
                     at=when(e.at),
                     action=action,
-                    name=e.actor.name or e.actor.id,
+                    name=markdown_literal(e.actor.name or e.actor.id),
                     draft=e.draft_id[:8],
                     version=e.version,
-                    reason=f"— {e.reason}" if e.reason else "",
+                    reason=f"— {markdown_literal(e.reason)}" if e.reason else "",
                 ).strip()
             )
         return "\n".join(lines)

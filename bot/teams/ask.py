@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from botbuilder.core import MessageFactory, TurnContext
@@ -181,6 +181,12 @@ class AnswerComposer:
         return context_id
 
 
+def _card_lang(actor: Actor, data: dict[str, Any]) -> str:
+    """The language of the answer a button belongs to (the question's), else the client's."""
+    lang = data.get("lang")
+    return lang if lang in ("fr", "en") else actor.lang
+
+
 def answer_context_key(tenant_id: str | None, context_id: str) -> str:
     safe = "".join(c for c in context_id if c.isalnum())[:32] or "none"
     return f"cache/answers/{tenant_id or 'no-tenant'}/{safe}"
@@ -258,7 +264,7 @@ class AskInTeams:
 
     async def _more(self, context: TurnContext, actor: Actor, data: dict[str, Any]) -> ActionResult:
         saved = await self._context(actor, data)
-        lang = actor.lang
+        lang = _card_lang(actor, data)
         if saved is None:
             return ActionResult(message=t(lang, "answer.no_more"))
         shown = set(saved.get("shown", []))
@@ -271,7 +277,8 @@ class AskInTeams:
     ) -> ActionResult:
         saved = await self._context(actor, data)
         sample = saved.get("sample_size", 0) if saved else 0
-        card = adaptive_card([text_block(t(actor.lang, "answer.explain_text", sample=sample))])
+        lang = _card_lang(actor, data)
+        card = adaptive_card([text_block(t(lang, "answer.explain_text", sample=sample))])
         await context.send_activity(card_activity(card))
         return ActionResult(message=None)
 
@@ -279,6 +286,7 @@ class AskInTeams:
         self, context: TurnContext, actor: Actor, data: dict[str, Any]
     ) -> ActionResult:
         topic = str(data.get("topic") or "")
+        lang = _card_lang(actor, data)
         if self._start_draft is None:
-            return ActionResult(message=t(actor.lang, "placeholder.not_ready"))
-        return await self._start_draft(context, actor, topic, actor.lang)
+            return ActionResult(message=t(lang, "placeholder.not_ready"))
+        return await self._start_draft(context, replace(actor, lang=lang), topic, lang)

@@ -11,10 +11,12 @@ every outbound connector so the bot's token only goes to allowed service URLs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +41,8 @@ ALLOWED_ALGORITHMS = ("RS256",)
 CLOCK_SKEW_S = 300
 METADATA_TTL_S = 24 * 3600
 MIN_REFRESH_INTERVAL_S = 300  # an unknown kid forces a refresh at most this often
-FETCH_TIMEOUT_S = 5.0
+FETCH_TIMEOUT_S = 5.0  # one refresh, metadata and keys together
+RETRY_AFTER_FAILURE_S = 30.0
 
 
 class Unauthorized(Exception):
@@ -55,52 +58,124 @@ class _KeySet:
 
 
 class OpenIdKeys:
-    """Signing keys from an OpenID metadata document, cached, refreshed on an unknown kid."""
+    """Signing keys from an OpenID metadata document, cached.
 
-    def __init__(self, metadata_url: str) -> None:
+    - one refresh at a time (single flight): concurrent requests never queue behind each other;
+    - stale-while-revalidate: past `ttl_s` the cached keys keep serving while one refresh runs
+      in the background;
+    - a request waits (at most `wait_s`) only when it cannot be served from the cache: no keys
+      yet, or a kid we do not know (a key rollover; looked up at most every
+      MIN_REFRESH_INTERVAL_S);
+    - every refresh is bounded by `fetch_timeout_s`, and a failed one is not retried for
+      `retry_after_failure_s`;
+    - `status()` tells /readyz whether keys can be had at all.
+    """
+
+    def __init__(
+        self,
+        metadata_url: str,
+        *,
+        ttl_s: float = METADATA_TTL_S,
+        fetch_timeout_s: float = FETCH_TIMEOUT_S,
+        wait_s: float = FETCH_TIMEOUT_S,
+        retry_after_failure_s: float = RETRY_AFTER_FAILURE_S,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._metadata_url = metadata_url
         self._keyset = _KeySet()
-        self._lock = asyncio.Lock()
-        self._last_attempt = 0.0
+        self.ttl_s = ttl_s
+        self.fetch_timeout_s = fetch_timeout_s
+        self.wait_s = wait_s
+        self.retry_after_failure_s = retry_after_failure_s
+        self.clock = clock
+        self._refreshing: asyncio.Task[None] | None = None
+        self._last_attempt = -math.inf
+        self._last_failure = -math.inf
+        self.refreshes = 0  # attempts started (observability, tests)
+
+    @property
+    def has_keys(self) -> bool:
+        return bool(self._keyset.keys)
+
+    def _stale(self, now: float) -> bool:
+        return not self._keyset.keys or now - self._keyset.fetched_at > self.ttl_s
 
     async def get(self, kid: str) -> tuple[Any, list[str]] | None:
-        now = time.monotonic()
-        if (
-            self._keyset.fetched_at == 0
-            or now - self._keyset.fetched_at > METADATA_TTL_S
-            or (kid not in self._keyset.keys and now - self._last_attempt > MIN_REFRESH_INTERVAL_S)
-        ):
-            await self._refresh()
+        now = self.clock()
+        found = self._keyset.keys.get(kid)
+        if found is not None:
+            if self._stale(now):
+                self._start_refresh(now)  # in the background: serve the cached key meanwhile
+            return found
+        unknown_kid_lookup = now - self._last_attempt > MIN_REFRESH_INTERVAL_S
+        if self._stale(now) or unknown_kid_lookup:
+            task = self._start_refresh(now)
+            if task is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(task), self.wait_s)
         return self._keyset.keys.get(kid)
 
+    async def status(self, wait_s: float | None = None) -> str:
+        """ "ok", "stale" (cached keys past their TTL: still served) or "unavailable" (none could
+        be obtained). With no keys yet, tries to get them, waiting at most `wait_s`."""
+        now = self.clock()
+        if not self._keyset.keys:
+            task = self._start_refresh(now)
+            if task is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        asyncio.shield(task), self.wait_s if wait_s is None else wait_s
+                    )
+        if not self._keyset.keys:
+            return "unavailable"
+        return "stale" if self._stale(self.clock()) else "ok"
+
+    def _start_refresh(self, now: float) -> asyncio.Task[None] | None:
+        """The refresh under way, or a new one; None while a failure is recent."""
+        if self._refreshing is not None and not self._refreshing.done():
+            return self._refreshing
+        if now - self._last_failure < self.retry_after_failure_s:
+            return None
+        self._last_attempt = now
+        self.refreshes += 1
+        self._refreshing = asyncio.create_task(self._refresh())
+        return self._refreshing
+
     async def _refresh(self) -> None:
-        async with self._lock:
-            self._last_attempt = time.monotonic()
+        try:
+            async with asyncio.timeout(self.fetch_timeout_s):
+                jwks = await self._fetch()
+        except Exception as exc:  # any failure to fetch: keep what we have, never raise to waiters
+            self._last_failure = self.clock()
+            logger.warning("could not refresh the channel's signing keys: %s", type(exc).__name__)
+            return
+        keys: dict[str, tuple[Any, list[str]]] = {}
+        for jwk in jwks.get("keys", []) if isinstance(jwks, dict) else []:
+            if not isinstance(jwk, dict):
+                continue
+            kid = jwk.get("kid")
+            if not kid or jwk.get("kty") != "RSA":
+                continue
             try:
-                timeout = aiohttp.ClientTimeout(total=FETCH_TIMEOUT_S)
-                async with aiohttp.ClientSession(timeout=timeout) as session:
-                    async with session.get(self._metadata_url) as resp:
-                        resp.raise_for_status()
-                        metadata = await resp.json(content_type=None)
-                    async with session.get(str(metadata["jwks_uri"])) as resp:
-                        resp.raise_for_status()
-                        jwks = await resp.json(content_type=None)
-            except (aiohttp.ClientError, TimeoutError, KeyError, ValueError, TypeError) as exc:
-                logger.warning(
-                    "could not refresh the channel's signing keys: %s", type(exc).__name__
-                )
-                return
-            keys: dict[str, tuple[Any, list[str]]] = {}
-            for jwk in jwks.get("keys", []):
-                kid = jwk.get("kid")
-                if not kid or jwk.get("kty") != "RSA":
-                    continue
-                try:
-                    key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
-                except (jwt.InvalidKeyError, ValueError, TypeError):
-                    continue
-                keys[kid] = (key, [str(e) for e in jwk.get("endorsements", [])])
-            self._keyset = _KeySet(keys, time.monotonic())
+                key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
+            except (jwt.InvalidKeyError, ValueError, TypeError):
+                continue
+            keys[kid] = (key, [str(e) for e in jwk.get("endorsements", [])])
+        if not keys:
+            self._last_failure = self.clock()
+            logger.warning("the channel's key set has no usable key: keeping the cached ones")
+            return
+        self._keyset = _KeySet(keys, self.clock())
+
+    async def _fetch(self) -> Any:
+        timeout = aiohttp.ClientTimeout(total=self.fetch_timeout_s)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with session.get(self._metadata_url) as resp:
+                resp.raise_for_status()
+                metadata = await resp.json(content_type=None)
+            async with session.get(str(metadata["jwks_uri"])) as resp:
+                resp.raise_for_status()
+                return await resp.json(content_type=None)
 
 
 class TokenValidator:
@@ -118,6 +193,10 @@ class TokenValidator:
         self._issuers = list(issuers)
         self._keys = keys
         self._require_auth = require_auth
+
+    @property
+    def keys(self) -> OpenIdKeys | None:
+        return self._keys
 
     async def validate(self, auth_header: str | None, activity: Activity) -> ClaimsIdentity:
         if not self._require_auth:
@@ -157,8 +236,11 @@ class TokenValidator:
             )
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"token rejected: {type(exc).__name__}") from exc
+        # As botbuilder's ChannelValidation: a channel token names the serviceUrl it is for.
         service_url_claim = claims.get("serviceurl")
-        if service_url_claim is not None and service_url_claim != activity.service_url:
+        if not isinstance(service_url_claim, str) or not service_url_claim:
+            raise Unauthorized("token has no serviceurl claim")
+        if service_url_claim != activity.service_url:
             raise Unauthorized("serviceurl claim does not match the activity")
         return ClaimsIdentity(claims, True, "Bearer")
 
@@ -200,6 +282,11 @@ class PulseAuthentication(BotFrameworkAuthentication):
         self._inner = inner
         self._validator = validator
         self._allowed_hosts = list(allowed_service_url_hosts)
+
+    @property
+    def signing_keys(self) -> OpenIdKeys | None:
+        """The channel's signing keys (None in demo mode, which checks no token)."""
+        return self._validator.keys
 
     async def authenticate_request(
         self, activity: Activity, auth_header: str | None

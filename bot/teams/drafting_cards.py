@@ -144,6 +144,9 @@ def finding_lines(report: ComplianceReport, lang: str) -> list[str]:
 def compliance_line(report: ComplianceReport, lang: str) -> str:
     if not report.compliant:
         return t(lang, "drafting.card.not_compliant", count=len(report.errors))
+    claims = [f for f in report.warnings if f.code.startswith("claim.")]
+    if claims:  # a claim about a company or an instruction: never a plain ✅
+        return t(lang, "drafting.card.claims_to_check", count=len(claims))
     if report.warnings:
         return t(lang, "drafting.card.compliant_with_warnings", count=len(report.warnings))
     return t(lang, "drafting.card.compliant")

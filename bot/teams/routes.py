@@ -25,6 +25,7 @@ def understanding_to_json(u: Understanding) -> dict[str, Any]:
     data = asdict(u)
     data["intent"] = u.intent.value
     data["period"] = u.period.value
+    data["alternatives"] = [a.value for a in u.alternatives]
     return data
 
 
@@ -33,7 +34,12 @@ def understanding_from_json(data: dict[str, Any] | None) -> Understanding | None
         return None
     try:
         return Understanding(
-            **{**data, "intent": Intent(data["intent"]), "period": Period(data["period"])}
+            **{
+                **data,
+                "intent": Intent(data["intent"]),
+                "period": Period(data["period"]),
+                "alternatives": tuple(Intent(a) for a in data.get("alternatives") or ()),
+            }
         )
     except (KeyError, TypeError, ValueError):
         return None

@@ -134,7 +134,10 @@ async def test_rejected_by_x_fails(tmp_path: Path, clock: FakeClock, fake_x: Fak
         approvals, publishing = make_services(
             LocalDirStore(tmp_path), clock, publisher=source, enabled=True
         )
-        draft = await approved_draft(approvals, "x" * 300)
+        # A text over the limit can no longer be approved (the approval re-checks it): X
+        # refuses a compliant one here, as it may (a policy, a reply not allowed...).
+        draft = await approved_draft(approvals)
+        fake_x.fail("/2/tweets", 403, times=1)
         result = await publishing.publish(TENANT, draft.id)
     assert result.draft is not None and result.draft.state is DraftState.FAILED
     assert fake_x.created == []

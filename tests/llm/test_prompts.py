@@ -14,7 +14,7 @@ from bot.ports.language import Intent, Understanding
 from tests.llm.conftest import INJECTION, make_post
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-TASKS = ("understand_question", "answer_question", "draft_posts", "explain_x")
+TASKS = ("understand_question", "answer_question", "draft_posts", "explain_x", "score_sentiment")
 
 EDITORIAL_LINE = """company:
   name: Velora
@@ -37,12 +37,14 @@ CASES: dict[str, dict[str, Any]] = {
         "lang": "fr",
         "previous": {"intent": Intent.TOPIC, "lang": "fr", "topic": "livraison"},
         "competitors": ["Rouleo", "Voltigo"],
+        "today": "2026-12-07",
     },
     "understand_question.first": {
         "question": "What's new?",
         "lang": "en",
         "previous": None,
         "competitors": [],
+        "today": "2026-12-07",
     },
     "answer_question": {
         "company": "Velora",
@@ -78,6 +80,9 @@ CASES: dict[str, dict[str, Any]] = {
         "previous": None,
         "revision": None,
         "findings": [],
+    },
+    "score_sentiment": {
+        "posts": [{"id": "1", "text": INJECTION}, {"id": "2", "text": "Rien à redire, bravo"}],
     },
     "explain_x": {
         "language": "French",
@@ -169,6 +174,7 @@ def test_previous_understanding_renders_as_json() -> None:
             lang="fr",
             previous=previous,
             competitors=[],
+            today="2026-12-07",
         )
         .messages[1]
     )

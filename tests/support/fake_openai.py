@@ -7,7 +7,9 @@ Program it with a `responder` (a function of the recorded `ChatRequest` returnin
 a dict, sent as JSON text, or a str, sent as is; by default a minimal valid instance of the
 requested JSON schema), a `delay` (slow model), and faults for the next calls (`fail_next`):
 rate limit and insufficient quota (429 bodies as OpenAI sends them), 500, Azure's 400
-content_filter, finish_reason content_filter, context length, 401, refusal, invalid JSON.
+content_filter, finish_reason content_filter, context length, 401, refusal, invalid JSON, and a
+huge body (`huge`, `huge_declared`: a valid completion of `huge_bytes` streamed in chunks; how
+much the client took is in `huge_sent`).
 Read back `calls` (per path) and `requests` (bodies, messages, headers).
 """
 
@@ -39,6 +41,8 @@ Fault = Literal[
     "refusal",
     "invalid_json",
     "truncated",
+    "huge",  # a `huge_bytes` completion streamed in chunks (no Content-Length)
+    "huge_declared",  # the same, with its Content-Length
 ]
 
 
@@ -210,6 +214,8 @@ FAULT_RESPONSES: dict[str, Callable[[str], web.Response]] = {
 class FakeOpenAI:
     responder: Responder = default_responder
     delay: float = 0.0  # seconds before each answer: a slow model
+    huge_bytes: int = 20_000_000
+    huge_sent: int = 0  # bytes of the last huge body written before the client stopped reading
     calls: Counter[str] = field(default_factory=Counter)
     requests: list[ChatRequest] = field(default_factory=list)
     _faults: list[Fault] = field(default_factory=list)
@@ -261,7 +267,7 @@ class FakeOpenAI:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         deployment = request.match_info.get("deployment")
         path = OPENAI_PATH if deployment is None else AZURE_PATH
         self.calls[path] += 1
@@ -280,6 +286,8 @@ class FakeOpenAI:
         model = recorded.model
         if fault in FAULT_RESPONSES:
             return FAULT_RESPONSES[str(fault)](model)
+        if fault in ("huge", "huge_declared"):
+            return await self._huge(request, model, declared=fault == "huge_declared")
         finish = "stop"
         refusal = None
         content: str | None
@@ -295,6 +303,35 @@ class FakeOpenAI:
             answer = self.responder(recorded)
             content = answer if isinstance(answer, str) else json.dumps(answer)
         return web.json_response(self._completion(model, content, finish, refusal, recorded))
+
+    async def _huge(
+        self, request: web.Request, model: str, *, declared: bool
+    ) -> web.StreamResponse:
+        head = json.dumps(
+            {"id": "chatcmpl-huge", "object": "chat.completion", "created": int(time.time())}
+        )[:-1]
+        head += f', "model": "{model}", "choices": [{{"index": 0, "finish_reason": "stop", '
+        head += '"message": {"role": "assistant", "content": "'
+        tail = '"}}]}'
+        filler = self.huge_bytes - len(head) - len(tail)
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        if declared:
+            response.content_length = self.huge_bytes
+        await response.prepare(request)
+        self.huge_sent = 0
+        chunk = b"A" * 65536
+        try:
+            await response.write(head.encode())
+            while filler > 0:
+                part = chunk[: min(len(chunk), filler)]
+                await response.write(part)
+                filler -= len(part)
+                self.huge_sent += len(part)
+            await response.write(tail.encode())
+            await response.write_eof()
+        except (ConnectionResetError, ConnectionError, RuntimeError):
+            pass  # the client stopped reading: what it took is in huge_sent
+        return response
 
     def _completion(
         self,

@@ -3,6 +3,7 @@ loopback, and a minter of tokens, good and forged."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -29,7 +30,14 @@ class LocalIssuer:
         self.endorsements = ["msteams"]
         self.url = ""
         self.metadata_requests = 0
+        self.hang = False  # metadata requests wait until `unhang()` (a hanging endpoint)
+        self.hanging = 0  # metadata requests waiting now
+        self._unhung = asyncio.Event()
         self._runner: web.AppRunner | None = None
+
+    def unhang(self) -> None:
+        self.hang = False
+        self._unhung.set()
 
     def jwks(self) -> dict[str, Any]:
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
@@ -41,6 +49,12 @@ class LocalIssuer:
 
         async def metadata(request: web.Request) -> web.Response:
             self.metadata_requests += 1
+            if self.hang:
+                self.hanging += 1
+                try:
+                    await self._unhung.wait()
+                finally:
+                    self.hanging -= 1
             return web.json_response(
                 {
                     "issuer": CHANNEL_ISSUER,
@@ -67,6 +81,7 @@ class LocalIssuer:
         return f"{self.url}v1/.well-known/openidconfiguration"
 
     async def stop(self) -> None:
+        self.unhang()
         if self._runner:
             await self._runner.cleanup()
 

@@ -46,6 +46,10 @@ def forged_headers(issuer: LocalIssuer, service_url: str) -> dict[str, dict[str,
             issuer.mint({**good, "serviceurl": "https://attacker.example/"})
         ),
         "emulator issuer": _bearer(issuer.mint({**good, "iss": EMULATOR_ISSUER})),
+        "no serviceurl claim": _bearer(
+            issuer.mint({k: v for k, v in good.items() if k != "serviceurl"})
+        ),
+        "empty serviceurl claim": _bearer(issuer.mint({**good, "serviceurl": ""})),
         "tampered payload": _bearer(_tamper(issuer.mint(good))),
     }
 
@@ -72,6 +76,8 @@ CASES = [
     "alg none",
     "serviceurl mismatch",
     "emulator issuer",
+    "no serviceurl claim",
+    "empty serviceurl claim",
     "tampered payload",
 ]
 

@@ -273,8 +273,9 @@ async def test_a_competitor_added_to_the_profile_is_understood_in_questions(
     assert "c'est la révision 2" in message_text(messages[0])
 
     card = await setup.ask_for_card("et Zedbike, on en dit quoi ?")
-    # The competitors answer, about Zedbike (the demo corpus has no post about it).
-    assert card_text(card).startswith("nous et Zedbike aujourd'hui")
+    # The competitors answer, about Zedbike: the demo corpus has no post about it, and the
+    # answer says so rather than describing a volume.
+    assert card_text(card).startswith("Je n'ai trouvé aucun post sur Zedbike aujourd'hui")
 
 
 async def test_import_as_teams_html(setup: Setup) -> None:

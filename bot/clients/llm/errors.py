@@ -16,6 +16,7 @@ OpenAI and Azure OpenAI put in their JSON bodies, never on message text.
 | config           | HTTP 401/403/404: key, permissions, model or deployment name        |
 | bad_request      | any other 4xx                                                       |
 | invalid_output   | truncated, unparsable or invalid structured output                  |
+| response_too_large | a response body over the byte cap (or compressed): never parsed  |
 | unknown          | anything else                                                       |
 """
 
@@ -26,6 +27,7 @@ from enum import StrEnum
 import openai
 import pydantic
 
+from bot.clients.llm.transport import ResponseTooLarge
 from bot.ports.language import EngineError
 
 __all__ = ["ErrorCode", "map_error"]
@@ -42,6 +44,7 @@ class ErrorCode(StrEnum):
     CONFIG = "config"
     BAD_REQUEST = "bad_request"
     INVALID_OUTPUT = "invalid_output"
+    RESPONSE_TOO_LARGE = "response_too_large"
     UNKNOWN = "unknown"
 
 
@@ -61,6 +64,8 @@ def code_of(exc: BaseException) -> ErrorCode:
             return ErrorCode(exc.code)
         except ValueError:
             return ErrorCode.UNKNOWN
+    if isinstance(exc, ResponseTooLarge) or isinstance(exc.__cause__, ResponseTooLarge):
+        return ErrorCode.RESPONSE_TOO_LARGE
     if isinstance(exc, openai.APITimeoutError | TimeoutError):
         return ErrorCode.TIMEOUT
     if isinstance(exc, openai.APIConnectionError):

@@ -8,6 +8,9 @@
 - Time: one overall deadline per call (`timeout_s`, at most 30 s: Teams will not wait longer),
   and at most `max_retries` quick retries on a 5xx or a dropped connection, within that deadline.
   Rate limits are not retried: the executive gets the offline answer now rather than a late one.
+- Size: `max_completion_tokens` is sent on every call, and a response body over
+  `max_response_bytes` (or compressed) is refused before it is parsed (`transport.py`):
+  `EngineError("response_too_large")`, and the services fall back to the offline engine.
 - Tokens: the request is estimated before the call and the posts sample is budgeted so that the
   whole request stays under `max_input_tokens`; the usage reported by the model is logged with
   the prompt id.
@@ -21,6 +24,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any, Final, Literal, TypeVar, cast
 
 import openai
@@ -34,6 +38,7 @@ from bot.clients.llm.sanitize import (
     clean_output,
     unsupported_numbers,
 )
+from bot.clients.llm.transport import DEFAULT_MAX_RESPONSE_BYTES, SizeCappedTransport
 from bot.domain.tokens import budget_sample, clean_text, estimate_messages, theme_names
 from bot.ports.language import (
     AnswerDraft,
@@ -43,7 +48,9 @@ from bot.ports.language import (
     Intent,
     Period,
     PostDraft,
+    PostSentiment,
     SamplePost,
+    SentimentScores,
     Understanding,
     Vocabulary,
 )
@@ -61,6 +68,9 @@ LANGUAGE_NAMES: Final = {"fr": "French", "en": "English"}
 MAX_THEMES: Final = 8
 MAX_CITED: Final = 5
 MAX_POSTS: Final = 5
+MAX_SENTIMENT_POSTS: Final = 100
+SENTIMENT_POST_CHARS: Final = 400
+SENTIMENT_TOKENS_PER_POST: Final = 30  # output budget per item: {"id", "sentiment", ...}
 RETRY_DELAY_S: Final = 0.3
 _RETRYABLE: Final = (openai.InternalServerError,)
 
@@ -82,6 +92,7 @@ class OpenAIConfig:
     max_input_tokens: int = 4000
     max_output_tokens: int = 800
     temperature: float | None = 0.2
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # a bigger body is never parsed
 
     def __post_init__(self) -> None:
         if not 0 < self.timeout_s <= 30:
@@ -92,6 +103,10 @@ class OpenAIConfig:
             raise ValueError("azure_endpoint needs azure_deployment")
         if self.max_input_tokens < 1000:
             raise ValueError("max_input_tokens must be at least 1000")
+        if not 0 < self.max_output_tokens <= 16_000:
+            raise ValueError("max_output_tokens must be in (0, 16000]")
+        if self.max_response_bytes < 1024:
+            raise ValueError("max_response_bytes must be at least 1024")
 
     @property
     def is_azure(self) -> bool:
@@ -114,6 +129,11 @@ class _UnderstandingOut(BaseModel):
     post_ref: str | None
     follow_up: bool
     confidence: float
+    # Newer fields (prompt v3) default, so that an older deployment's answer still parses.
+    date: str | None = None
+    daypart: Literal["morning", "afternoon", "evening", "night"] | None = None
+    reason: Literal["out_of_scope", "smalltalk", "injection", "unclear"] | None = None
+    alternatives: list[Intent] = []
 
 
 class _AnswerOut(BaseModel):
@@ -135,6 +155,17 @@ class _PostsOut(BaseModel):
 
 class _ExplanationOut(BaseModel):
     text: str
+
+
+class _SentimentItemOut(BaseModel):
+    id: str
+    sentiment: Literal["negative", "neutral", "positive"]
+    mixed: bool
+    confidence: float
+
+
+class _SentimentOut(BaseModel):
+    items: list[_SentimentItemOut]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +198,15 @@ class OpenAIEngine:
 
     def _build_client(self, token_provider: TokenProvider | None) -> openai.AsyncOpenAI:
         cfg = self._config
-        common: dict[str, Any] = {"timeout": cfg.timeout_s, "max_retries": 0}
+        # Every response body goes through a size cap before the client parses it.
+        http_client = openai.DefaultAsyncHttpxClient(
+            transport=SizeCappedTransport(cfg.max_response_bytes), timeout=cfg.timeout_s
+        )
+        common: dict[str, Any] = {
+            "timeout": cfg.timeout_s,
+            "max_retries": 0,
+            "http_client": http_client,
+        }
         if cfg.is_azure:
             if cfg.api_key is None and token_provider is None:
                 from azure.identity.aio import DefaultAzureCredential, get_bearer_token_provider
@@ -213,6 +252,7 @@ class OpenAIEngine:
             lang=lang,
             previous=asdict(previous) if previous is not None else None,
             competitors=[clean_text(c, 80) for c in (vocabulary.competitors if vocabulary else ())],
+            today=date.today().isoformat(),
         )
         result = await self._call(prompt, _UnderstandingOut)
         out = cast(_UnderstandingOut, result.value)
@@ -225,6 +265,12 @@ class OpenAIEngine:
             post_ref=_post_ref(out.post_ref, text),
             follow_up=out.follow_up,
             confidence=min(1.0, max(0.0, out.confidence)),
+            date=_iso_date(out.date) if out.period is Period.DATE else None,
+            daypart=out.daypart,
+            reason=out.reason if out.intent is Intent.UNKNOWN else None,
+            alternatives=tuple(a for a in out.alternatives if a is not Intent.UNKNOWN)[:3]
+            if out.intent is Intent.UNKNOWN
+            else (),
         )
 
     async def write_answer(self, request: AnswerRequest) -> AnswerDraft:
@@ -234,7 +280,8 @@ class OpenAIEngine:
             "language": _language(u.lang),
             "question": clean_text(request.question, 1000),
             "intent": u.intent.value,
-            "period": u.period.value,
+            # "date 2026-12-03 evening": the model must know which day, not just "date"
+            "period": " ".join(p for p in (u.period.value, u.date, u.daypart) if p),
             "topic": u.topic,
             "competitor": u.competitor,
             "figures": request.figures,
@@ -277,6 +324,46 @@ class OpenAIEngine:
             raise EngineError(ErrorCode.INVALID_OUTPUT, "explanation empty or with new figures")
         return text
 
+    async def score_sentiment(self, posts: list[tuple[str, str]]) -> SentimentScores:
+        """Sentiment of (id, text) posts in one structured call (`SentimentScorer`).
+
+        At most 100 posts, each cut to 400 characters, and as many as fit `max_input_tokens`;
+        the others, and any the model leaves out or names wrongly, are absent from the result
+        (the caller keeps its local label for them).
+        """
+        items = [
+            {"id": clean_text(pid, 40), "text": clean_text(text, SENTIMENT_POST_CHARS)}
+            for pid, text in posts[:MAX_SENTIMENT_POSTS]
+        ]
+        fixed = self._prompts.render("score_sentiment", posts=[])
+        used = estimate_messages(m.content for m in fixed.messages)
+        kept: list[dict[str, str]] = []
+        for item in items:
+            cost = estimate_messages([f"{item}"]) + 2
+            if used + cost > self._config.max_input_tokens:
+                break
+            kept.append(item)
+            used += cost
+        if not kept:
+            raise EngineError(ErrorCode.CONTEXT_LENGTH, "no post fits the input budget")
+        prompt = self._prompts.render("score_sentiment", posts=kept)
+        max_out = max(self._config.max_output_tokens, SENTIMENT_TOKENS_PER_POST * len(kept) + 50)
+        result = await self._call(prompt, _SentimentOut, max_output_tokens=max_out)
+        known = {item["id"] for item in kept}
+        out: dict[str, PostSentiment] = {}
+        for got in cast(_SentimentOut, result.value).items:
+            pid = got.id.strip()
+            if pid in known and pid not in out:
+                confidence = min(1.0, max(0.0, got.confidence))
+                out[pid] = PostSentiment(pid, got.sentiment, confidence, got.mixed)
+        if not out:
+            raise EngineError(ErrorCode.INVALID_OUTPUT, "no usable sentiment item")
+        if len(out) < len(kept):
+            log.info("llm %s: %d of %d posts labelled", result.prompt_id, len(out), len(kept))
+        return SentimentScores(
+            out, self.name, result.prompt_id, result.input_tokens, result.output_tokens
+        )
+
     # -- budget, call, checks ------------------------------------------------------------------
 
     def _budgeted(
@@ -294,7 +381,13 @@ class OpenAIEngine:
             raise EngineError(ErrorCode.CONTEXT_LENGTH, f"{fixed.prompt_id}: {used} tokens")
         return budget_sample(posts, list(themes), budget)
 
-    async def _call(self, prompt: RenderedPrompt, response_format: type[M]) -> _Result:
+    async def _call(
+        self,
+        prompt: RenderedPrompt,
+        response_format: type[M],
+        *,
+        max_output_tokens: int | None = None,
+    ) -> _Result:
         cfg = self._config
         estimate = estimate_messages(m.content for m in prompt.messages)
         started = time.monotonic()
@@ -308,7 +401,7 @@ class OpenAIEngine:
                         model=cfg.model_name,
                         messages=cast(Any, prompt.to_openai()),
                         response_format=response_format,
-                        max_completion_tokens=cfg.max_output_tokens,
+                        max_completion_tokens=max_output_tokens or cfg.max_output_tokens,
                         **extra,
                     ),
                     started,
@@ -445,6 +538,14 @@ def _language(lang: str) -> str:
 def _allowed(sample: list[SamplePost], sources: list[str]) -> Allowed:
     texts = [*sources, *(p.text for p in sample), *(p.url for p in sample)]
     return Allowed.from_texts(texts, handles=[p.author for p in sample])
+
+
+def _iso_date(value: str | None) -> str | None:
+    """A YYYY-MM-DD date from the model, or None when it is not one."""
+    try:
+        return date.fromisoformat(value).isoformat() if value else None
+    except ValueError:
+        return None
 
 
 def _slot(value: str | None) -> str | None:

@@ -52,6 +52,7 @@ from bot.ports.posts import (
     Granularity,
     Metrics,
     Post,
+    PostRateLimited,
     PostRejected,
     PublishUncertain,
     ReadBudget,
@@ -362,7 +363,7 @@ class XSource:
             )
         except _RateLimited as exc:
             retry_at = datetime.fromtimestamp(exc.reset_at, UTC) if exc.reset_at else None
-            raise PostRejected("X rate limit reached for posting", retry_at=retry_at) from None
+            raise PostRateLimited("X rate limit reached for posting", retry_at=retry_at) from None
         except _Transient as exc:
             raise PublishUncertain(
                 f"creating the post ended with {exc.reason}: its outcome is unknown"
@@ -493,7 +494,8 @@ class XSource:
             async with asyncio.timeout(remaining):
                 result = await op()
         except TooManyRequests as exc:
-            raise _RateLimited(float(exc.reset_time) if exc.reset_time else None) from exc
+            reset = float(exc.reset_time) if exc.reset_time else None
+            raise _RateLimited(reset or _retry_after(exc.response)) from exc
         except Unauthorized as exc:
             raise SourceConfigError(_describe(401, exc)) from exc
         except Forbidden as exc:
@@ -511,6 +513,19 @@ class XSource:
         if not isinstance(result, dict):
             raise _Transient("server_error")
         return result
+
+
+def _retry_after_header(headers: Any) -> float | None:
+    """`Retry-After` (seconds, as X's edge may send instead of `x-rate-limit-reset`) as an
+    epoch time; None when absent or not a small number of seconds."""
+    value = headers.get("retry-after") if headers is not None else None
+    if not isinstance(value, str) or not value.strip().isdigit() or len(value.strip()) > 6:
+        return None
+    return time.time() + int(value.strip())
+
+
+def _retry_after(response: Any) -> float | None:
+    return _retry_after_header(getattr(response, "headers", None))
 
 
 def _status_of(exc: HTTPException) -> int:
@@ -542,7 +557,8 @@ def _raise_for_status(
         ) from exc
     if status == 429:
         reset = headers.get("x-rate-limit-reset") if headers is not None else None
-        raise _RateLimited(float(reset) if reset and reset.isdigit() else None) from exc
+        at = float(reset) if reset and reset.isdigit() else None
+        raise _RateLimited(at or _retry_after_header(headers)) from exc
     if status >= 500 or 200 <= status < 300:
         raise _Transient("server_error") from exc
     raise SourceError(_describe(status, http_exc)) from exc
