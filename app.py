@@ -48,6 +48,7 @@ from bot.services.costs import CostLedger
 from bot.services.crisis_history import CrisisHistory
 from bot.services.drafting import DraftingService, insights_context
 from bot.services.editorial_store import EditorialStore
+from bot.services.embeddings import PostEmbeddings
 from bot.services.insights import InsightsService
 from bot.services.listening import ListeningService
 from bot.services.maintenance import purge_cleanup_ctx
@@ -213,6 +214,7 @@ def build_answering(settings: Settings, store: Store, clock: Clock) -> Answering
         sample_size=settings.listen_sample_size,
         sentiment=labels,
         model_sentiment=labels.score if labels.uses_model else None,
+        embeddings=PostEmbeddings(shared_encoder(), store),  # themes from meaning, vectors kept
     )
     return Answering(
         source,

@@ -68,6 +68,7 @@ from typing import Final
 
 from bot.clients.encoder import shared_encoder
 from bot.domain.editorial import EditorialError, EditorialLine, Lang, Pillar, fold
+from bot.domain.grounding import no_posts_found
 from bot.domain.language import detect_language
 from bot.domain.understanding import understand as read_question
 from bot.domain.understanding import warm_up
@@ -247,14 +248,6 @@ def period_words(lang: str, u: Understanding) -> str:
     if u.daypart and named_day:
         words = t(lang, f"offline.dayparts.{u.daypart}", period=words)
     return words
-
-
-def no_posts_found(figures: dict[str, str | int | float]) -> bool:
-    """Nothing was read and nothing was counted: the honest answer is "no posts" (a missing
-    count with posts read, or counts with an empty sample, are other stories)."""
-    sample = figures.get("sample_size")
-    total = figures.get("total_mentions", figures.get("today_mentions"))
-    return sample == 0 and total in (0, None)
 
 
 def _answer_lang(understanding: Understanding) -> str:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
-__all__ = ["allowed_numbers", "numbers_in", "unsupported_numbers"]
+__all__ = ["allowed_numbers", "no_posts_found", "numbers_in", "unsupported_numbers"]
 
 _NUMBER_RE: Final = re.compile(r"\d+(?:[ \u00a0\u202f.,]\d+)*")
 _ALWAYS_ALLOWED_NUMBERS: Final = frozenset({*range(0, 11), 12, 24, 30, 48, 72, 100})
@@ -67,3 +67,13 @@ def unsupported_numbers(text: str, allowed: frozenset[float]) -> list[float]:
             continue
         bad.append(n)
     return bad
+
+
+def no_posts_found(figures: dict[str, str | int | float]) -> bool:
+    """Nothing read and nothing counted: the honest answer is "no posts about X". Not when the
+    counts could not be read (the alert level is then "unknown"): that is missing data, not an
+    empty subject; nor when posts were read or counted."""
+    total = figures.get("total_mentions", figures.get("today_mentions"))
+    if figures.get("sample_size") != 0 or figures.get("crisis_level") == "unknown":
+        return False
+    return total in (0, None)

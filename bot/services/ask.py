@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.analysis.summary import Analysis, DataFlag
 from bot.domain.claims import Kind, categories_in, find_claims, supported
-from bot.domain.grounding import allowed_numbers, unsupported_numbers
+from bot.domain.grounding import allowed_numbers, no_posts_found, unsupported_numbers
 from bot.i18n import t, t_list
 from bot.ports.language import (
     AnswerDraft,
@@ -112,6 +112,10 @@ def figures_of(insights: Insights) -> dict[str, str | int | float]:
         "crisis_level": alert_level(insights),
         "crisis_score": round(a.crisis.score, 2),
     }
+    # What each figure counts: volumes are all mentions of the subject (the counts endpoint,
+    # nothing sampled); tone and themes are over the posts read (the sample of the same window).
+    figures["mentions_scope"] = "topic_mentions" if insights.topic else "all_mentions"
+    figures["tone_scope"] = "posts_read"
     period_total = mentions_in_window(insights)
     if period_total is not None:
         figures["total_mentions"] = period_total
@@ -196,10 +200,9 @@ def history_figures(
 
 
 def nothing_found(figures: dict[str, str | int | float]) -> bool:
-    """No post read and none counted over the period (an unknown count with no post read
-    counts as none): the answer must say "no posts about X", not describe a volume."""
-    total = figures.get("total_mentions", figures.get("today_mentions"))
-    return figures.get("sample_size") == 0 and total in (0, None)
+    """No post read and none counted over the period: the answer must say "no posts about X",
+    not describe a volume (`bot.domain.grounding.no_posts_found`)."""
+    return no_posts_found(figures)
 
 
 def _iso_date(value: str | None) -> date | None:
@@ -228,7 +231,8 @@ def themes_of(analysis: Analysis) -> list[dict[str, str | int | float]]:
         out.append(
             {
                 "label": theme.label,
-                "size": theme.size,
+                "size": theme.size,  # distinct posts read (copies count once)
+                "posts_read": theme.posts,
                 "share": round(theme.share, 2),
                 "negative_share": round(s.negative / n, 2),
                 "positive_share": round(s.positive / n, 2),
@@ -318,6 +322,39 @@ class AskService:
         self._engine = engine
         self._offline = offline
         self._history = history
+        # Model-given theme names per insights snapshot and language: asked once, then reused.
+        self._names: dict[tuple[int, str], tuple[Insights, Insights]] = {}
+
+    async def named_themes(self, insights: Insights, lang: str) -> Insights:
+        """With a model configured, the insights with its themes named by the model in `lang`
+        (one batched call per snapshot); otherwise, or on any fault, the key phrases stay."""
+        namer = getattr(self._engine, "name_themes", None)
+        if namer is None or self._engine.offline:
+            return insights
+        key = (id(insights), lang)
+        hit = self._names.get(key)
+        if hit is not None and hit[0] is insights:
+            return hit[1]
+        a = insights.analysis
+        named = [t for t in a.themes.themes if not t.is_other and t.label]
+        if not named:
+            return insights
+        material = [
+            (list(t.keywords), [a.posts[r.index].post.text for r in t.representatives])
+            for t in named
+        ]
+        try:
+            names = await namer(material, lang)
+        except EngineError as exc:
+            logger.warning("themes keep their key phrases (%s)", exc.code)
+            return insights
+        given = {id(t): n for t, n in zip(named, names, strict=False) if n}
+        themes = tuple(replace(t, label=given.get(id(t), t.label)) for t in a.themes.themes)
+        out = replace(insights, analysis=replace(a, themes=replace(a.themes, themes=themes)))
+        if len(self._names) >= 64:
+            self._names.pop(next(iter(self._names)))
+        self._names[key] = (insights, out)
+        return out
 
     async def vocabulary(self, tenant_id: str | None) -> Vocabulary | None:
         """The tenant's names from its watch profile; None (the engines' defaults) when the
@@ -364,7 +401,9 @@ class AskService:
             tz=tz,
             day=_iso_date(understanding.date) if period is Period.DATE else None,
             daypart=understanding.daypart,
+            lang=understanding.lang,
         )
+        insights = await self.named_themes(insights, understanding.lang)
         figures = figures_of(insights)
         notices = notices_of(insights)
         history = None

@@ -7,21 +7,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.domain.analysis import AnalysedPost, to_sentiment
 from bot.domain.analysis.summary import Analysis, analyse
+from bot.domain.analysis.themes import topic_matches
 from bot.domain.queries import build_queries, term_operator
 from bot.domain.sentiment import TextAnalysis, analyse_texts
 from bot.domain.text import fold_accents
 from bot.domain.understanding.periods import period_bounds
 from bot.domain.watch import WatchProfile
 from bot.ports.clock import Clock
+from bot.ports.embeddings import Vectors
 from bot.ports.language import Period
 from bot.ports.posts import CountBucket, CountSeries, Granularity, Post, Window
+from bot.services.embeddings import PostEmbeddings
 from bot.services.listening import ListeningResult, ListeningService
 from bot.services.profiles import ProfileRepository
 from bot.services.sentiment import ScoredSample
@@ -135,17 +138,33 @@ def topic_operator(topic: str) -> str:
     return operators[0] if len(operators) == 1 else "(" + " OR ".join(operators) + ")"
 
 
-def _mentions_topic(text: str, topic: str) -> bool:
-    words = [w for w in fold_accents(topic.lower()).split() if len(w) > 2]
-    folded = fold_accents(text.lower())
-    return any(w in folded for w in words) if words else True
+@dataclass(slots=True)
+class _Snapshot:
+    """One read of a window (counts and sample together) and its vectors: every answer about
+    that window within `MEMO_SECONDS` quotes the figures computed from it."""
+
+    at: float
+    result: ListeningResult
+    vectors: Vectors | None
+    topic_vector: Vectors | None
+    scored: ScoredSample | None = None  # the model's sentiment labels, when it scores
+    by_lang: dict[str | None, Insights] = field(default_factory=dict)
 
 
-def _sample_posts(result: ListeningResult, topic: str | None) -> list[Post]:
+def _sample_posts(
+    result: ListeningResult,
+    topic: str | None,
+    vectors: Vectors | None = None,
+    topic_vector: Vectors | None = None,
+) -> tuple[list[Post], Vectors | None]:
+    """The sample's posts about `topic` (all of them without a topic, or when none is), and
+    their vectors: the one matching of themes (`topic_matches`), meaning and words."""
     posts = list(result.sample)
-    if topic:
-        posts = [p for p in posts if _mentions_topic(p.text, topic)] or posts
-    return posts
+    if not topic:
+        return posts, vectors
+    ok = topic_matches([p.text for p in posts], vectors, topic_vector, topic)
+    kept = [i for i, yes in enumerate(ok) if yes] or list(range(len(posts)))
+    return [posts[i] for i in kept], None if vectors is None else vectors[kept]
 
 
 class InsightsService:
@@ -158,6 +177,7 @@ class InsightsService:
         sample_size: int = 100,
         sentiment: Callable[[Iterable[str]], list[TextAnalysis]] = analyse_texts,
         model_sentiment: Callable[[list[tuple[str, str]]], Awaitable[ScoredSample]] | None = None,
+        embeddings: PostEmbeddings | None = None,
     ) -> None:
         self._listening = listening
         self._profiles = profiles
@@ -167,7 +187,8 @@ class InsightsService:
         # Optional (SENTIMENT_MODEL_SCORING): the sample labelled by the language model in one
         # batched call, the local labels as its fallback (bot/services/sentiment.py).
         self._model_sentiment = model_sentiment
-        self._memo: dict[tuple[object, ...], tuple[float, Insights]] = {}
+        self._embeddings = embeddings
+        self._memo: dict[tuple[object, ...], _Snapshot] = {}
         self._locks: dict[tuple[object, ...], asyncio.Lock] = {}
 
     @property
@@ -188,9 +209,12 @@ class InsightsService:
         tz: str = "Europe/Paris",
         day: date | None = None,
         daypart: str | None = None,
+        lang: str | None = None,
     ) -> Insights:
-        """`day` (for `Period.DATE`) and `daypart` ("evening" of a named day) narrow the
-        period as the question did."""
+        """The insights of one window: one snapshot (counts and sample read together), kept
+        `MEMO_SECONDS`, so that asks within that time quote the same figures. `day` (for
+        `Period.DATE`) and `daypart` ("evening" of a named day) narrow the period as the
+        question did; `lang`: the language theme labels are preferably written in."""
         profile = await self._profiles.get(tenant_id)
         now = self._clock.now()
         zone = ZoneInfo(tz)
@@ -213,15 +237,25 @@ class InsightsService:
         async with lock:  # the same insights asked by many at once are computed once
             memo = self._memo.get(memo_key)
             loop_now = asyncio.get_running_loop().time()
-            if memo is not None and loop_now - memo[0] < MEMO_SECONDS:
-                return memo[1]
-            result = await self._listening.listen(
-                queries, window, self._sample_size, history=history
-            )
-            scored = None
-            if self._model_sentiment is not None and result.sample:
-                posts = _sample_posts(result, topic)
-                scored = await self._model_sentiment([(p.id, p.text) for p in posts])
+            if memo is not None and loop_now - memo.at < MEMO_SECONDS:
+                known = memo.by_lang.get(lang)
+                if known is not None:
+                    return known
+                # Same snapshot, labels in another language: the same figures.
+            else:
+                result = await self._listening.listen(
+                    queries, window, self._sample_size, history=history
+                )
+                vectors = topic_vector = None
+                if self._embeddings is not None:  # each post is encoded once, then reused
+                    vectors = await self._embeddings.vectors(result.sample)
+                    if topic and vectors is not None:
+                        topic_vector = await self._embeddings.encode_text(topic)
+                scored = None
+                if self._model_sentiment is not None and result.sample:
+                    posts, _ = _sample_posts(result, topic, vectors, topic_vector)
+                    scored = await self._model_sentiment([(p.id, p.text) for p in posts])
+                memo = _Snapshot(loop_now, result, vectors, topic_vector, scored)
             # CPU-bound (sentiment, themes): off the event loop, so other turns stay responsive.
             insights = await asyncio.to_thread(
                 self._analyse,
@@ -233,11 +267,15 @@ class InsightsService:
                 window,
                 tz,
                 zone,
-                result,
+                memo.result,
                 profile,
-                scored,
+                memo.vectors,
+                memo.topic_vector,
+                lang,
+                memo.scored,
             )
-            self._memo[memo_key] = (loop_now, insights)
+            memo.by_lang[lang] = insights
+            self._memo[memo_key] = memo
             self._forget_old(loop_now)
         return insights
 
@@ -289,21 +327,33 @@ class InsightsService:
         zone: ZoneInfo,
         result: ListeningResult,
         profile: WatchProfile,
+        vectors: Vectors | None = None,
+        topic_vector: Vectors | None = None,
+        lang: str | None = None,
         scored: ScoredSample | None = None,
     ) -> Insights:
-        posts = _sample_posts(result, topic)
+        posts, vectors = _sample_posts(result, topic, vectors, topic_vector)
         tagged = scored.results if scored is not None else self._sentiment([p.text for p in posts])
         analysed = [
             AnalysedPost(p, t.lang, to_sentiment(t.sentiment))
             for p, t in zip(posts, tagged, strict=True)
         ]
         counts = merge_series(result.counts)
-        exclude = [*profile.names, *profile.handles]
+        # Never a theme label: our names and handles, nor our spokespeople's (a person's name).
+        people = [w for p in profile.spokespeople for w in (p.name, *p.handles)]
+        exclude = [*profile.names, *profile.handles, *people]
         # A past period is read as if at its last second: "today" of the analysis is that day.
         past = period is Period.YESTERDAY or window.end < self._clock.now() - timedelta(minutes=1)
         as_of = window.end - timedelta(seconds=1) if past else window.end
         analysis = analyse(
-            analysed, counts, as_of, zone, sample_partial=result.partial, exclude_terms=exclude
+            analysed,
+            counts,
+            as_of,
+            zone,
+            sample_partial=result.partial,
+            exclude_terms=exclude,
+            vectors=vectors,
+            lang=lang,
         )
         return Insights(
             tenant_id,
@@ -321,6 +371,6 @@ class InsightsService:
         )
 
     def _forget_old(self, loop_now: float) -> None:
-        for key in [k for k, (at, _) in self._memo.items() if loop_now - at > MEMO_SECONDS]:
+        for key in [k for k, snap in self._memo.items() if loop_now - snap.at > MEMO_SECONDS]:
             self._memo.pop(key, None)
             self._locks.pop(key, None)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -151,6 +152,15 @@ class _PostOut(BaseModel):
 
 class _PostsOut(BaseModel):
     posts: list[_PostOut]
+
+
+class _ThemeNameOut(BaseModel):
+    id: int
+    name: str
+
+
+class _ThemeNamesOut(BaseModel):
+    names: list[_ThemeNameOut]
 
 
 class _ExplanationOut(BaseModel):
@@ -323,6 +333,39 @@ class OpenAIEngine:
         if not text or unsupported_numbers(text, numbers):
             raise EngineError(ErrorCode.INVALID_OUTPUT, "explanation empty or with new figures")
         return text
+
+    async def name_themes(
+        self, themes: list[tuple[list[str], list[str]]], lang: str
+    ) -> list[str | None]:
+        """A name for each theme, given as (key phrases, representative post texts), in one
+        batched structured call; None where the model's name is unusable (the caller keeps the
+        key phrases). Names are checked: plain, short, no handle, link or figure of their own."""
+        if not themes:
+            return []
+        payload = [
+            {
+                "id": i,
+                "key_phrases": [clean_text(k, 60) for k in keys[:5]],
+                "posts": [clean_text(t, 280) for t in texts[:3]],
+            }
+            for i, (keys, texts) in enumerate(themes)
+        ]
+        prompt = self._prompts.render("name_themes", language=_language(lang), themes=payload)
+        result = await self._call(prompt, _ThemeNamesOut)
+        out: list[str | None] = [None] * len(themes)
+        for item in cast(_ThemeNamesOut, result.value).names:
+            if not 0 <= item.id < len(themes) or out[item.id] is not None:
+                continue
+            raw = item.name
+            material = " ".join([*themes[item.id][0], *themes[item.id][1]])
+            if any(c in raw for c in "@#") or "://" in raw:
+                continue  # a handle, hashtag or link: the key phrases are safer
+            if any(d not in material for d in re.findall(r"\d+", raw)):
+                continue  # a figure of its own
+            name = clean_output(raw, Allowed(), 40).strip(" .")
+            if name:
+                out[item.id] = name
+        return out
 
     async def score_sentiment(self, posts: list[tuple[str, str]]) -> SentimentScores:
         """Sentiment of (id, text) posts in one structured call (`SentimentScorer`).

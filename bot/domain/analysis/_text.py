@@ -7,7 +7,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.domain.analysis.lexicon import synonym_lines
 from bot.domain.analysis.stopwords import ARTICLES, ENGLISH, FILLERS, FRENCH, PREPOSITIONS, SOCIAL
 
 _URL_OR_MENTION = re.compile(r"https?://\S+|www\.\S+|(?<![\w@])@\w+", re.IGNORECASE)
@@ -55,28 +54,6 @@ def stem(folded: str) -> str:
     return w
 
 
-def _synonyms() -> tuple[dict[str, str], dict[str, str]]:
-    words: dict[str, str] = {}
-    phrases: dict[str, str] = {}
-    for canonical, *others in synonym_lines():
-        target = stem(fold(canonical))
-        for other in others:
-            parts = [stem(fold(w)) for w in other.split()]
-            if len(parts) == 1:
-                words.setdefault(parts[0], target)
-            else:
-                phrases.setdefault(" ".join(words.get(w, w) for w in parts), target)
-    return words, phrases
-
-
-_SYNONYM_WORDS, _SYNONYM_PHRASES = _synonyms()
-
-
-def phrase_synonym(key: str) -> str | None:
-    """The one-word key a two-word key stands for ("customer service" -> "sav"), if any."""
-    return _SYNONYM_PHRASES.get(key)
-
-
 def clean(text: str) -> str:
     """Text without links and @mentions, elisions split off ("l'appli" -> "appli")."""
     return _ELISION.sub(" ", _URL_OR_MENTION.sub(" ", text))
@@ -117,7 +94,7 @@ def _token(word: str) -> Token | None:
         role = PREPOSITION if folded in _PREPOSITIONS else ARTICLE if folded in _ARTICLES else NONE
         return Token(surface, "", role)
     key = stem(folded)
-    return Token(surface, _SYNONYM_WORDS.get(key, key))
+    return Token(surface, key)
 
 
 _WORD_OR_NUMBER = re.compile(r"#?[^\W_][\w'’\-]*", re.UNICODE)

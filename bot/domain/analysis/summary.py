@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from enum import StrEnum
 
+import numpy as np
+import numpy.typing as npt
+
 from bot.domain.analysis.crisis import Crisis, assess_crisis
 from bot.domain.analysis.dedupe import DuplicateGroup, fold_duplicates
 from bot.domain.analysis.themes import Themes, find_themes
@@ -64,14 +67,19 @@ def analyse(
     sample_partial: bool = False,
     exclude_terms: Iterable[str] = (),
     thresholds: Thresholds = DEFAULT,
+    vectors: npt.NDArray[np.floating] | None = None,
+    lang: str | None = None,
 ) -> Analysis:
     """Analyse a sample of posts (already language- and sentiment-tagged) and the hourly
     volume series up to `now`. `exclude_terms` are the brand's own names, kept out of theme
-    labels. `tz` is the reader's time zone, for "today"."""
+    labels. `tz` is the reader's time zone, for "today". `vectors`: the posts' sentence vectors
+    (same order) for the themes; `lang`: the language theme labels are preferably in."""
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     flags: list[DataFlag] = []
-    sample = tuple(ap for ap in posts if ap.post.created_at <= now)
+    kept = [i for i, ap in enumerate(posts) if ap.post.created_at <= now]
+    sample = tuple(posts[i] for i in kept)
+    sample_vectors = None if vectors is None else np.asarray(vectors)[kept]
     if len(sample) < len(posts):
         flags.append(DataFlag.FUTURE_POSTS_IGNORED)
     folding = fold_duplicates([ap.post.text for ap in sample])
@@ -120,7 +128,12 @@ def analyse(
         sentiment_all=SentimentSplit.of(ap.sentiment for ap in sample),
         languages=tuple(sorted(langs.items(), key=lambda kv: (-kv[1], kv[0]))),
         themes=find_themes(
-            sample, folding=folding, params=thresholds.themes, exclude_terms=exclude_terms
+            sample,
+            sample_vectors,
+            folding=folding,
+            params=thresholds.themes,
+            exclude_terms=exclude_terms,
+            lang=lang,
         ),
         voices=notable_voices(sample, params=thresholds.voices),
         volume=vol,

@@ -8,16 +8,29 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class ThemeParams:
     max_themes: int = 10  # shown themes; the rest goes to "other"
-    min_theme_share: float = 0.03  # smaller clusters go to "other"...
+    min_theme_share: float = 0.03  # smaller clusters dissolve into the others...
     min_theme_size: int = 3  # ...and so do clusters of fewer distinct posts
-    min_df_share: float = 0.004  # a term must appear in this share of posts (and at least twice)
-    max_df_share: float = 0.5  # terms in more posts than this (the brand itself) are not themes
-    max_vocabulary: int = 3000
-    max_initial_k: int = 24  # k-means over-clusters, then merges close clusters
-    merge_similarity: float = 0.15  # cosine between centroids above which clusters merge
-    min_member_similarity: float = 0.1  # a post less similar to its cluster's centre: "other"
-    kmeans_iterations: int = 30
-    restarts: int = 2  # k-means from this many seeds; the best fit is kept
+    min_k: int = 5  # k-means for k in [min_k, max_k], bounded by the posts' number:...
+    max_k: int = 8
+    posts_per_min_k: int = (
+        20  # ...at least 2, at most one per this many distinct posts, up to min_k,
+    )
+    k_per_sqrt: float = 1.5  # ...and at most k_per_sqrt * sqrt(distinct posts)
+    k_penalty: float = 0.0  # subtracted per cluster from the silhouette (favours fewer themes)
+    n_init: int = 2  # k-means restarts per k
+    fit_sample: int = 1500  # k is chosen and centres fitted on at most this many posts
+    centre_vectors: bool = True  # subtract the mean vector before clustering
+    merge_similarity: float = 0.9  # cosine between centroids above which themes merge
+    min_member_similarity: float = 0.2  # a post matching no theme this well goes to "other"...
+    max_other_share: float = 0.2  # ...but "other" never holds more than this share
+    # A theme's key phrases that count in the matching besides its centre: 0, as on CrisisLex
+    # (development events) they lowered ARI: a theme's top phrase is often event-wide.
+    match_keywords: int = 0
+    # A post is about a topic asked about when its relevance (cosine to the topic's vector plus
+    # the keyword bonus) reaches this: any post that names it, or one close in meaning.
+    topic_similarity: float = 0.45
+    label_min_share: float = 0.05  # a label term is in at least this share of the theme's posts
+    phrase_bonus: float = 0.3  # label score bonus per extra word of a phrase
     representatives: int = 3
     keywords: int = 5
     seed: int = 7

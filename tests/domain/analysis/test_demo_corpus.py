@@ -35,17 +35,27 @@ def demo() -> demo_eval.Demo:
 
 
 def test_themes_recover_the_labelled_themes(demo: demo_eval.Demo) -> None:
-    result = find_themes(demo.posts, exclude_terms=BRAND)
+    from bot.clients.encoder import shared_encoder
+    from bot.domain.analysis.matching import text_for_vector
+
+    vectors = shared_encoder().encode([text_for_vector(p.post.text) for p in demo.posts])
+    result = find_themes(demo.posts, vectors, exclude_terms=BRAND, lang="en")
     other = next((i for i, t in enumerate(result.themes) if t.is_other), None)
     scores = demo_eval.theme_scores([t["theme"] for t in demo.truth], list(result.theme_of), other)
-    # Measured: purity 0.50, ARI 0.22, recovered 0.73 (8 of 11), coverage 0.86
-    # (before the bilingual bridge, restarts and settling: 0.55, 0.13, 0.55, 0.60).
-    assert scores["recovered"] >= 0.7, scores
-    assert scores["ari"] >= 0.19, scores
-    assert scores["coverage"] >= 0.8, scores
-    assert scores["purity"] >= 0.45, scores
+    # Measured (themes from meaning, no tenant vocabulary): purity 0.41, ARI 0.19, recovered
+    # 0.55 (6 of 11), coverage 0.85. The lexical themes scored 0.50, 0.22, 0.73, 0.86 with a
+    # synonym table tuned to this very corpus (it merged « vol » and « vélo volé » elsewhere).
+    assert scores["recovered"] >= 0.45, scores
+    assert scores["ari"] >= 0.15, scores
+    assert scores["coverage"] >= 0.8, scores  # "other" is capped at 20 %
+    assert scores["purity"] >= 0.35, scores
     assert all("velora" not in t.label.lower() for t in result.themes)
-    assert result == find_themes(demo.posts, exclude_terms=BRAND)
+    authors = {
+        w.lower() for p in demo.posts for w in [*p.post.author.name.split(), p.post.author.handle]
+    }
+    for theme in result.themes:
+        assert not {w.lower() for k in theme.keywords for w in k.split()} & authors, theme.label
+    assert result == find_themes(demo.posts, vectors, exclude_terms=BRAND, lang="en")
 
 
 def test_the_copy_paste_campaign_folds_and_ordinary_posts_mostly_do_not(
