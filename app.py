@@ -45,6 +45,7 @@ from bot.ports.posts import PostSource
 from bot.ports.store import StorageError, StorageUnavailable, Store
 from bot.services.ask import LISTENING_INTENTS, AskService
 from bot.services.costs import CostLedger
+from bot.services.crisis_history import CrisisHistory
 from bot.services.drafting import DraftingService, insights_context
 from bot.services.editorial_store import EditorialStore
 from bot.services.embeddings import PostEmbeddings
@@ -217,7 +218,12 @@ def build_answering(settings: Settings, store: Store, clock: Clock) -> Answering
         embeddings=PostEmbeddings(shared_encoder(), store),  # themes from meaning, vectors kept
     )
     return Answering(
-        source, listening, insights, offline, engine, AskService(insights, engine, offline)
+        source,
+        listening,
+        insights,
+        offline,
+        engine,
+        AskService(insights, engine, offline, CrisisHistory(store, insights, clock)),
     )
 
 

@@ -25,6 +25,7 @@ BENCHES = [
     ("Content and publishing hardening (issue 22)", ["bench/bench_hardening.py"]),
     ("Signing keys with a hanging issuer (issue 22)", ["bench/bench_signing_keys.py"]),
     ("Conversations that let go (issue 16)", ["bench/bench_converse.py"]),
+    ("Crisis alert cadence and X cost (issue 18)", ["bench/bench_alerts.py"]),
 ]
 
 

@@ -128,7 +128,7 @@ class Settings(BaseSettings):
     briefing_default_tz: str = Field("Europe/Paris", alias="PULSE_BRIEFING_DEFAULT_TZ")
     briefing_catch_up_hours: float = Field(3.0, alias="PULSE_BRIEFING_CATCH_UP_HOURS", ge=0)
     alert_cooldown_hours: float = Field(6.0, alias="PULSE_ALERT_COOLDOWN_HOURS", ge=0)
-    alert_every_minutes: float = Field(60.0, alias="PULSE_ALERT_EVERY_MINUTES", gt=0)
+    alert_every_minutes: float = Field(5.0, alias="PULSE_ALERT_EVERY_MINUTES", gt=0)
     comms_conversation: str | None = Field(None, alias="PULSE_COMMS_CONVERSATION")
 
     # Observability.

@@ -109,6 +109,11 @@ COUNT_KEYS: Final = frozenset(
         "competitor_mentions",
         "campaign_copies",
         "top_voice_followers",
+        "past_crisis_events",
+        "past_crisis_observed",
+        "past_crisis_usual",
+        "past_crisis_alerts",
+        "past_crisis_drafts",
     }
 )
 SHARE_KEYS: Final = frozenset(
@@ -266,7 +271,15 @@ def _headline(
         return t(lang, "offline.headline.competitors_all", **params)
     if intent == Intent.SHOW_POSTS:
         return t(lang, "offline.headline.show_posts", **params)
+    past = f.code("past_crisis_level", ("watch", "alert"))
+    when = f.get("past_crisis_start")
     level = f.code("crisis_level", ("calm", "watch", "alert"))
+    scope = f.code("past_crisis_scope", ("period", "recent"))
+    if intent == Intent.CRISIS and past is not None and when is not None:
+        if scope != "recent":
+            return t(lang, f"offline.headline.crisis_past_{past}", when=when, **params)
+        if level in (None, "calm"):  # calm now, but the last days were not
+            return t(lang, f"offline.headline.crisis_recent_{past}", when=when, **params)
     if level is not None and (intent == Intent.CRISIS or level != "calm"):
         return t(lang, f"offline.headline.crisis_{level}", **params)
     volume = f.code("volume_level", ("much_higher", "higher", "usual", "lower", "much_lower"))
@@ -336,6 +349,21 @@ def _summary(intent: Intent, f: _Figures, lang: str, period: str, competitor: st
     elif negative is not None:
         sentences.append(t(lang, "offline.summary.tone_negative", negative=negative))
     extra: list[str] = []
+    past_start = f.get("past_crisis_start")
+    if past_start is not None and intent in (Intent.CRISIS, Intent.PULSE):
+        observed, usual = f.get("past_crisis_observed"), f.get("past_crisis_usual")
+        if observed is not None and usual is not None:
+            sentences.append(
+                t(lang, "offline.summary.crisis_past_volume", observed=observed, usual=usual)
+            )
+        sentences.append(
+            t(
+                lang,
+                "offline.summary.crisis_past_actions",
+                alerts=f.get("past_crisis_alerts") or "0",
+                drafts=f.get("past_crisis_drafts") or "0",
+            )
+        )
     score = f.get("crisis_score")
     if score is not None and intent in (Intent.CRISIS, Intent.PULSE):
         extra.append(t(lang, "offline.summary.crisis", score=score))

@@ -17,12 +17,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.domain.analysis.summary import Analysis, DataFlag
 from bot.domain.claims import Kind, categories_in, find_claims, supported
 from bot.domain.grounding import allowed_numbers, no_posts_found, unsupported_numbers
+from bot.i18n import t, t_list
 from bot.ports.language import (
     AnswerDraft,
     AnswerRequest,
@@ -34,8 +36,9 @@ from bot.ports.language import (
     Understanding,
     Vocabulary,
 )
-from bot.ports.posts import Post
+from bot.ports.posts import Post, Window
 from bot.ports.store import StorageError
+from bot.services.crisis_history import CrisisHistory, History, is_past
 from bot.services.insights import Focus, Insights, InsightsService
 
 logger = logging.getLogger(__name__)
@@ -66,6 +69,7 @@ class Answer:
     notices: tuple[str, ...] = field(default_factory=tuple)
     # Parts that state what posts say, not what the figures show: "summary", "point:<i>".
     from_posts: frozenset[str] = frozenset()
+    history: History | None = None  # past crisis events, for crisis questions
 
     @property
     def analysis(self) -> Analysis:
@@ -158,6 +162,43 @@ def figures_of(insights: Insights) -> dict[str, str | int | float]:
     if a.crisis.hour is not None and a.crisis.hour.spike:
         figures["peak_time"] = a.crisis.hour.start.strftime("%H:%M")
     return figures
+
+
+def history_figures(
+    history: History, period: Period, lang: str, tz: str
+) -> dict[str, str | int | float]:
+    """The figures of the worst past event of the period (none when the period was calm).
+    For a past period, the period's crisis level and score are those of its worst event."""
+    worst = history.worst
+    if worst is None:
+        return {}
+    local = worst.start.astimezone(ZoneInfo(tz))
+    weekdays = t_list("fr" if lang == "fr" else "en", "offline.weekdays")
+    when = t(
+        "fr" if lang == "fr" else "en",
+        "offline.when",
+        weekday=weekdays[local.weekday()],
+        day=local.day,
+        time=local.strftime("%H:%M"),
+    )
+    out: dict[str, str | int | float] = {
+        "past_crisis_level": worst.peak_level,
+        "past_crisis_start": when,
+        "past_crisis_events": len(history.events),
+        "past_crisis_alerts": worst.alerts_sent,
+        "past_crisis_drafts": worst.drafts_approved,
+        "past_crisis_score": round(worst.peak_score, 2),
+        "past_crisis_scope": "period" if is_past(period) else "recent",
+    }
+    if worst.observed is not None and worst.expected is not None:
+        out["past_crisis_observed"] = worst.observed
+        out["past_crisis_usual"] = round(worst.expected)
+    if worst.themes:
+        out["past_crisis_theme"] = worst.themes[0]
+    if is_past(period):
+        out["crisis_level"] = worst.peak_level
+        out["crisis_score"] = round(worst.peak_score, 2)
+    return out
 
 
 def nothing_found(figures: dict[str, str | int | float]) -> bool:
@@ -273,11 +314,16 @@ class _Grounding:
 
 class AskService:
     def __init__(
-        self, insights: InsightsService, engine: LanguageEngine, offline: LanguageEngine
+        self,
+        insights: InsightsService,
+        engine: LanguageEngine,
+        offline: LanguageEngine,
+        history: CrisisHistory | None = None,
     ) -> None:
         self._insights = insights
         self._engine = engine
         self._offline = offline
+        self._history = history
         # Model-given theme names per insights snapshot and language: asked once, then reused.
         self._names: dict[tuple[int, str], tuple[Insights, Insights]] = {}
 
@@ -362,6 +408,13 @@ class AskService:
         insights = await self.named_themes(insights, understanding.lang)
         figures = figures_of(insights)
         notices = notices_of(insights)
+        history = None
+        if understanding.intent is Intent.CRISIS and self._history is not None:
+            history = await self._past(tenant_id, understanding.period, insights.window, tz)
+            if history is not None:
+                figures.update(
+                    history_figures(history, understanding.period, understanding.lang, tz)
+                )
         if insights.beyond_reach:
             notices.insert(0, "beyond_reach")
         posts = sample_posts(insights.analysis)
@@ -398,7 +451,23 @@ class AskService:
             figures,
             tuple(notices),
             from_posts=from_posts,
+            history=history,
         )
+
+    async def _past(
+        self, tenant_id: str | None, period: Period, window: Window, tz: str
+    ) -> History | None:
+        """The crisis events of the question's window (for "now", the last 7 days: a crisis
+        of the last days is still worth knowing); None when the history cannot be read."""
+        assert self._history is not None
+        if not is_past(period):
+            now = self._insights.now()
+            window = Window(now - timedelta(days=7), now)
+        try:
+            return await self._history.events(tenant_id, window, tz=tz)
+        except Exception:
+            logger.exception("crisis history unavailable for this answer")
+            return None
 
     async def _grounded(
         self, draft: AnswerDraft, request: AnswerRequest

@@ -24,7 +24,7 @@ from bot.domain.watch import WatchProfile
 from bot.ports.clock import Clock
 from bot.ports.embeddings import Vectors
 from bot.ports.language import Period
-from bot.ports.posts import CountBucket, CountSeries, Post, Window
+from bot.ports.posts import CountBucket, CountSeries, Granularity, Post, Window
 from bot.services.embeddings import PostEmbeddings
 from bot.services.listening import ListeningResult, ListeningService
 from bot.services.profiles import ProfileRepository
@@ -206,6 +206,9 @@ class InsightsService:
     def profiles(self) -> ProfileRepository:
         return self._profiles
 
+    def now(self) -> datetime:
+        return self._clock.now()
+
     async def compute(
         self,
         tenant_id: str | None,
@@ -287,6 +290,18 @@ class InsightsService:
             self._memo[memo_key] = memo
             self._forget_old(loop_now)
         return _unbilled(insights) if reused else insights
+
+    async def company_counts(
+        self, tenant_id: str | None, window: Window, granularity: Granularity
+    ) -> CountSeries | None:
+        """The tenant's company mentions counted over `window` (counts only, no posts read);
+        None when nothing could be counted (rate limited, server error...)."""
+        profile = await self._profiles.get(tenant_id)
+        _label, queries = self._queries(profile, Focus.COMPANY, None)
+        series = await self._listening.counts_only(queries, window, granularity)
+        if not series or any(s.partial for s in series):
+            return None
+        return merge_series(series)
 
     def _queries(
         self, profile: WatchProfile, focus: Focus, competitor: str | None

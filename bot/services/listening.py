@@ -156,6 +156,22 @@ class ListeningService:
                 return await self._incremental(queries, window, sample_size, family, entry)
         return await self._full(queries, window, sample_size, family, history)
 
+    async def counts_only(
+        self, queries: Sequence[str], window: Window, granularity: Granularity
+    ) -> tuple[CountSeries, ...]:
+        """Counts alone (one request per query, no posts read): the cheap, frequent read of
+        the crisis alert check. Recorded in the cost ledger; never cached."""
+        queries = tuple(dict.fromkeys(q.strip() for q in queries if q.strip()))
+        await self._ledger.ensure_budget(Usage(counts_requests=len(queries)))
+        series = tuple(
+            await asyncio.gather(*(self._source.counts(q, window, granularity) for q in queries))
+        )
+        tally = _Read()
+        for s in series:
+            tally.counts(s)
+        await self._ledger.record(counts_requests=tally.counts_requests)
+        return series
+
     # -- full read ----------------------------------------------------------------------------
 
     async def _full(

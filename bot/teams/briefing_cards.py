@@ -439,8 +439,27 @@ def alert_card(view: AlertView, tz: str = "Europe/Paris") -> Card:
                 size="Small",
             )
         )
+    if view.calming:
+        body.append(
+            text_block(
+                t(lang, k("alert.calming"), time=fmt_time(view.updated_at, tz)),
+                weight="Bolder",
+                color="Good",
+            )
+        )
     body.append(heading(t(lang, k("alert.happening"))))
     happening: list[str] = []
+    volume = dict(view.volume)
+    if "observed" in volume and "window_minutes" in volume:
+        happening.append(
+            t(
+                lang,
+                k("alert.burst"),
+                observed=fmt_int(lang, float(volume["observed"])),
+                minutes=volume["window_minutes"],
+                expected=fmt_int(lang, float(volume["expected"])),
+            )
+        )
     if crisis.hour is not None:
         happening.append(
             t(

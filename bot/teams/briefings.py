@@ -107,7 +107,7 @@ class BriefingSettings:
     scheduler_enabled: bool = True
     lease_s: float = 30.0
     tick_s: float = 60.0
-    alert_every_minutes: float = 60.0
+    alert_every_minutes: float = 5.0
     alert_cooldown_hours: float = 6.0
     alert_tz: str = "Europe/Paris"
     comms_conversation: str | None = None

@@ -82,22 +82,23 @@ async def test_the_demo_crisis_gives_one_alert_then_updates(
     assert second.message != first.message
 
 
-async def test_cool_down_then_a_new_event(
+async def test_an_open_event_updates_its_cards_instead_of_alerting_again(
     make_instance: InstanceFactory,
     local_store: Any,
     clock: FakeClock,
     connector: CountingConnector,
 ) -> None:
+    """(A new event after the cool-down: tests/briefing/test_alert_cadence.py.)"""
     clock.set(crisis_start_end()[0])
     inst, start = await setup(make_instance, local_store, clock, connector)
     alerts = inst.briefings.alerts
     clock.set(start + timedelta(hours=1, minutes=5))
     assert (await alerts.check(TENANT)).action == "alerted"
-    alerts.cooldown = timedelta(minutes=30)  # the next ALERT hour is past the cool-down
     clock.set(start + timedelta(hours=2, minutes=5))
     report = await alerts.check(TENANT)
-    assert report.action == "alerted" and report.event_id != ""
-    assert len([r for r in connector.received if r.method == "POST"]) == 6
+    assert report.action == "updated" and report.event_id
+    assert len([r for r in connector.received if r.method == "POST"]) == 3
+    assert len([r for r in connector.received if r.method == "PUT"]) == 3
 
 
 async def test_a_calm_day_gives_no_alert(

@@ -18,9 +18,9 @@ from bot.ports.language import Intent, Period, Understanding, Vocabulary
 from tests.support.teams import message
 from tests.teams.conftest import Pulse
 
-CRISIS_HEADLINES = {
-    "en": ("Alert:", "Worth watching", "No crisis in sight"),
-    "fr": ("Alerte", "À surveiller", "Pas de crise"),
+CRISIS_HEADLINES = {  # (issue 18: calm now, but the demo week held a crisis: "Calm ... but")
+    "en": ("Alert:", "Worth watching", "No crisis in sight", "Calm for"),
+    "fr": ("Alerte", "À surveiller", "Pas de crise", "Calme pour"),
 }
 
 

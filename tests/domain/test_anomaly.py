@@ -1,0 +1,154 @@
+"""The volume detector of crisis alerts, on hand-made counts: low counts and empty hours are
+floored, a new profile needs a real surge, a slow build is caught by the CUSUM, the level does
+not flicker, one event per crisis and a "calming down" when it ends, unknown without counts."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from bot.domain.analysis.anomaly import (
+    Baseline,
+    Detection,
+    DetectorState,
+    Level,
+    Signal,
+    step,
+)
+
+NOW = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # a Monday afternoon
+Rate = Callable[[datetime], float]  # posts per minute at a time
+
+
+def flat(per_hour: float) -> Rate:
+    return lambda t: per_hour / 60
+
+
+def history(rate: Rate, days: int = 7, seed: int = 1) -> dict[datetime, int]:
+    """Hourly counts of the `days` before NOW, Poisson around `rate`."""
+    rng = random.Random(seed)
+    out: dict[datetime, int] = {}
+    t = NOW - timedelta(days=days)
+    while t < NOW:
+        lam = rate(t) * 60
+        out[t] = sum(1 for _ in range(int(lam * 3) + 3) if rng.random() < lam / (int(lam * 3) + 3))
+        t += timedelta(hours=1)
+    return out
+
+
+class Stream:
+    """Per-minute counts written as the test goes, and the detector run on them."""
+
+    def __init__(self, hourly: dict[datetime, int], seed: int = 2) -> None:
+        self.minutes: dict[datetime, int] = {}
+        self.baseline = Baseline.of(hourly, NOW)
+        self.state = DetectorState()
+        self.rng = random.Random(seed)
+        self.now = NOW
+
+    def run(self, minutes: int, per_minute: Callable[[datetime], float]) -> list[Detection]:
+        """Advance `minutes`, posts at `per_minute`, a check every 5 minutes."""
+        out = []
+        for _ in range(minutes):
+            lam = per_minute(self.now)
+            whole = int(lam)
+            self.minutes[self.now] = whole + (1 if self.rng.random() < lam - whole else 0)
+            self.now += timedelta(minutes=1)
+            if self.now.minute % 5 == 0:
+                d = step(self.minutes, self.baseline, self.now, self.state)
+                self.state = d.state
+                out.append(d)
+        return out
+
+
+def levels(ds: list[Detection]) -> list[str]:
+    return [d.level.value for d in ds]
+
+
+def test_low_counts_are_no_crisis() -> None:
+    s = Stream(history(flat(3)))  # a quiet brand: 3 posts an hour
+    calm = s.run(120, flat(3))
+    assert set(levels(calm)) == {"calm"}
+    blip = s.run(15, lambda t: 0.6)  # 9 posts in 15 minutes: three hours' worth, still few
+    assert Level.ALERT not in {d.level for d in blip}
+
+
+def test_an_empty_hour_is_floored() -> None:
+    def night(t: datetime) -> float:
+        return 0.0 if 1 <= t.hour < 5 else 0.5
+
+    hourly = history(night)
+    s = Stream(hourly)
+    s.now = NOW.replace(hour=2) + timedelta(days=0)
+    s.baseline = Baseline.of(hourly, s.now)
+    ten = s.run(60, lambda t: 10 / 60)  # ten posts in an hour where there are usually none
+    assert Level.ALERT not in {d.level for d in ten}
+    surge = s.run(20, lambda t: 5.0)  # a hundred in 20 minutes is a crisis, night or not
+    assert Level.ALERT in {d.level for d in surge}
+
+
+def test_a_new_profile_needs_a_real_surge() -> None:
+    s = Stream({})  # no history at all
+    assert s.baseline.days == 0
+    few = s.run(30, lambda t: 0.5)
+    assert Level.ALERT not in {d.level for d in few}
+    assert any(code == Signal.NEW_PROFILE for d in few for code, _ in d.reasons)
+    surge = s.run(20, lambda t: 15.0)
+    assert Level.ALERT in {d.level for d in surge}
+
+
+def test_a_burst_alerts_within_minutes_with_its_reasons() -> None:
+    s = Stream(history(flat(30)))
+    s.run(60, flat(30))
+    burst = s.run(15, lambda t: 8.0)  # 16x the usual rate
+    first = next(i for i, d in enumerate(burst) if d.level is Level.ALERT)
+    assert first <= 1  # at the first or second check (5 or 10 minutes)
+    d = burst[first]
+    assert d.opened and d.reason_codes()[0] == Signal.BURST.value
+    figures = dict(d.reasons[0][1])
+    assert figures["observed"] > 3 * float(figures["expected"])
+
+
+def test_a_slow_build_is_caught_by_the_cusum() -> None:
+    s = Stream(history(flat(40)))
+    s.run(60, flat(40))
+    build = s.run(240, lambda t: 40 * 1.9 / 60)  # x1.9 for four hours: no single burst
+    assert not any(d.level is Level.ALERT and Signal.BURST.value in d.reason_codes() for d in build)
+    alerted = [i for i, d in enumerate(build) if d.level is Level.ALERT]
+    assert alerted, "a sustained doubling must alert within four hours"
+    assert Signal.SLOW_BUILD.value in build[alerted[0]].reason_codes()
+
+
+def test_hysteresis_one_event_then_calming_down() -> None:
+    s = Stream(history(flat(30)))
+    s.run(60, flat(30))
+    burst = s.run(20, lambda t: 8.0)
+    assert sum(d.opened for d in burst) == 1
+    event = next(d for d in burst if d.opened).state.event_id
+    # still elevated (x1.6): the level stays ALERT, the same event, no new opening
+    after = s.run(30, lambda t: 30 * 1.6 / 60)
+    assert set(levels(after)) == {"alert"} and not any(d.opened for d in after)
+    assert {d.state.event_id for d in after} == {event}
+    # back to usual: calming down once, after the calm spell, then calm
+    calm = s.run(120, flat(30))
+    assert sum(d.closed for d in calm) == 1
+    closing = next(i for i, d in enumerate(calm) if d.closed)
+    assert Signal.CALMING.value in calm[closing].reason_codes()
+    assert set(levels(calm[closing:])) == {"calm"}
+    assert calm[-1].state.event_id is None
+
+
+def test_no_counts_is_unknown_not_calm() -> None:
+    d = step(None, None, NOW, DetectorState())
+    assert d.level is Level.UNKNOWN and d.reason_codes() == [Signal.NO_COUNTS.value]
+    assert not d.deviating
+
+
+def test_state_round_trips_through_json() -> None:
+    s = Stream(history(flat(30)))
+    s.run(60, flat(30))
+    s.run(10, lambda t: 8.0)
+    assert s.state.event_id is not None
+    again = DetectorState.from_json(s.state.to_json())
+    assert again.to_json() == s.state.to_json() and again.event_id == s.state.event_id
