@@ -407,7 +407,7 @@ class ApprovalsTeams:
         card = approval_card(
             draft, card_lang, interactive=approver, refresh_user_ids=await self._refresh_ids(draft)
         )
-        note = refused_text(card_lang, result.outcome.value, result.previous, draft)
+        note = refused_text(card_lang, result.outcome.value, result.previous, draft, result.report)
         card["body"].insert(0, text_block(note, color="Attention", weight="Bolder"))
         return ActionResult(card=card)
 

@@ -196,7 +196,15 @@ def test_main_outputs_feed_the_teams_manifest() -> None:
     } <= outputs
     manifest = (ROOT / "manifest" / "manifest.json").read_text()
     placeholders = set(re.findall(r"\$\{\{(\w+)\}\}", manifest))
-    assert placeholders == {"TEAMS_APP_ID", "BOT_ID", "APP_VERSION", "PUBLIC_DOMAIN"}
+    assert placeholders == {
+        "TEAMS_APP_ID",
+        "BOT_ID",
+        "APP_VERSION",
+        "PUBLIC_DOMAIN",
+        "DEVELOPER_URL",
+        "PRIVACY_URL",
+        "TERMS_URL",
+    }
     env_dev = set(re.findall(r"^(\w+)=", (ROOT / "env" / ".env.dev").read_text(), re.M))
     assert placeholders <= env_dev | outputs | {"TEAMS_APP_ID"}
 
