@@ -23,6 +23,7 @@ from bot.domain.understanding.lexicon import Lexicon, fold, lexicon
 from bot.domain.understanding.model import NON_REQUESTS, IntentModel, Prediction, intent_model
 from bot.domain.understanding.periods import FoundPeriod, find_period
 from bot.domain.understanding.slots import (
+    clean_topic,
     draft_brief,
     find_name,
     post_ref,
@@ -177,8 +178,6 @@ def _follow_up(
         m = lex.follow_openers.match(t.canon)
         start = m.end() - 1 if m is not None else 0
         first = t.token_at(start + 1) if start else 0
-        from bot.domain.understanding.slots import clean_topic
-
         topic = clean_topic(t, first, len(t.tokens), lex, generic, skip)
         if topic is not None and self_topic(topic, own_names, lex):
             return replace(out, intent=Intent.PULSE, topic=None, competitor=None)

@@ -90,9 +90,8 @@ def unknown_competitor(
     return None
 
 
-def _trim(
-    t: Prepared, i: int, j: int, lex: Lexicon, generic: Collection[str], skip: set[int]
-) -> tuple[int, int]:
+def _trim(t: Prepared, i: int, j: int, lex: Lexicon, skip: set[int]) -> tuple[int, int]:
+    """Tokens i..j-1 without periods, fillers and lead words at either end."""
     changed = True
     regexes = (lex.noise, *(r for _, r in lex.periods))
     while changed and i < j:
@@ -131,7 +130,7 @@ def clean_topic(
     end = i
     while end < j and not (end > i and t.cut_after[end - 1]):
         end += 1
-    i, j = _trim(t, i, end, lex, generic, skip)
+    i, j = _trim(t, i, end, lex, skip)
     if i >= j:
         return None
     words = set(t.tokens[i:j])
