@@ -162,6 +162,7 @@ class Answering:
     offline: OfflineEngine
     engine: LanguageEngine
     ask: AskService
+    ledger: CostLedger
 
     async def close(self) -> None:
         for closer in ("close", "aclose"):
@@ -181,14 +182,20 @@ def sample_sentiment(settings: Settings, engine: LanguageEngine) -> SampleSentim
     )
 
 
-def build_answering(settings: Settings, store: Store, clock: Clock) -> Answering:
-    source = build_source(settings, clock)
-    ledger = CostLedger(
+def build_ledger(settings: Settings, store: Store, clock: Clock) -> CostLedger:
+    """The X cost ledger with the configured prices and monthly budget: built once, shared by
+    listening (reads) and publishing (posts)."""
+    return CostLedger(
         store,
         clock,
         prices=PriceTable.from_mapping(settings.x_prices),
         monthly_budget_usd=settings.x_monthly_budget_usd,
     )
+
+
+def build_answering(settings: Settings, store: Store, clock: Clock) -> Answering:
+    source = build_source(settings, clock)
+    ledger = build_ledger(settings, store, clock)
     listening = ListeningService(
         source,
         store,
@@ -224,6 +231,7 @@ def build_answering(settings: Settings, store: Store, clock: Clock) -> Answering
         offline,
         engine,
         AskService(insights, engine, offline, CrisisHistory(store, insights, clock)),
+        ledger,
     )
 
 
@@ -399,7 +407,9 @@ def create_app(
 
     # Drafting, editorial line, approvals.
     members = TeamsTeamMembers(adapter, settings.app_id, settings.effective_service_url_hosts)
-    approval_services = build_approval_services(settings, store, clock, team_members=members)
+    approval_services = build_approval_services(
+        settings, store, clock, team_members=members, costs=answering.ledger
+    )
     roles = TeamsRoleResolver(approval_services.roles, members)
     editorial_store = EditorialStore(store, clock)
     approval_services.approvals.line_for = editorial_store.current

@@ -41,6 +41,7 @@ from bot.i18n import language_of, t
 from bot.ports.clock import Clock
 from bot.ports.store import PreconditionFailed, StorageError, Store
 from bot.services.approvals import ApprovalService, Outcome, safe_segment
+from bot.services.costs import CostLedger
 from bot.services.publishing import PublishingService
 from bot.services.roles import ADMIN, APPROVER, RoleService
 from bot.teams.actions import ActionResult, Actor, CardActionRouter
@@ -621,15 +622,18 @@ def build_approval_services(
     *,
     publisher: Any | None = None,
     team_members: Any | None = None,
+    costs: CostLedger | None = None,
 ) -> ApprovalServices:
     """The services from settings. New settings are read with `getattr` and their defaults
     until `bot/config.py` declares them (see the issue note). `publisher`: a `PostPublisher`
-    (an `XSource` with user-context auth); built here from settings when posting is enabled."""
+    (an `XSource` with user-context auth); built here from settings when posting is enabled.
+    `costs`: the app's X cost ledger (app.build_ledger); without one, a ledger is built here
+    with the configured prices and monthly budget."""
     from datetime import timedelta
 
+    from bot.domain.costs import PriceTable
     from bot.domain.defaults import default_editorial_line
     from bot.services.approvals import DraftEvents
-    from bot.services.costs import CostLedger
 
     def setting(name: str, default: Any) -> Any:
         return getattr(settings, name, default)
@@ -685,6 +689,12 @@ def build_approval_services(
         enabled=enabled,
         timeout_s=float(setting("x_timeout_s", 10.0)) + 2.0,
         events=events,
-        costs=CostLedger(store, clock),
+        costs=costs
+        or CostLedger(
+            store,
+            clock,
+            prices=PriceTable.from_mapping(setting("x_prices", None) or {}),
+            monthly_budget_usd=setting("x_monthly_budget_usd", None),
+        ),
     )
     return ApprovalServices(approvals=approvals, publishing=publishing, roles=roles)
