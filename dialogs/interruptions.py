@@ -9,6 +9,7 @@ from botbuilder.dialogs import ComponentDialog, DialogContext, DialogTurnResult,
 from botbuilder.schema import ActivityTypes
 
 from bot.i18n import language_of, t
+from bot.teams.activity import strip_mentions
 from bot.teams.cards import card_activity, help_card
 
 HELP_WORDS = {"help", "aide", "?", "menu", "commands", "commandes", "/help", "/aide"}
@@ -29,7 +30,7 @@ def command_of(text: str | None) -> str:
     """The user's text as a bare command word: lower case, no mention markup, no punctuation."""
     if not text:
         return ""
-    text = re.sub(r"<at>.*?</at>", " ", text)  # Teams mentions of the bot in channels
+    text = strip_mentions(text)  # Teams mentions of the bot in channels
     text = unicodedata.normalize("NFC", text).strip().lower()
     text = re.sub(r"[\s!.]+$", "", text)
     return text

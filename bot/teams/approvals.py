@@ -45,6 +45,7 @@ from bot.services.costs import CostLedger
 from bot.services.publishing import PublishingService
 from bot.services.roles import ADMIN, APPROVER, RoleService
 from bot.teams.actions import ActionResult, Actor, CardActionRouter
+from bot.teams.activity import strip_mentions, tenant_of
 from bot.teams.approval_cards import (
     APPROVE,
     EDIT,
@@ -82,7 +83,7 @@ class ApprovalServices:
 
 
 def _command_text(text: str | None) -> str:
-    text = re.sub(r"<at>.*?</at>", " ", text or "", flags=re.IGNORECASE)
+    text = strip_mentions(text)
     text = unicodedata.normalize("NFC", text).strip().lower().rstrip(".!?")
     return re.sub(r"\s+", " ", text).strip()
 
@@ -101,13 +102,6 @@ def markdown_literal(text: str) -> str:
     """`text` shown as written in a Markdown message (a display name or a reason cannot add a
     link, a heading or a code block): special characters escaped, line breaks folded."""
     return _MARKDOWN_RE.sub(r"\\\1", " ".join(text.split()))
-
-
-def _tenant_of(activity: Activity) -> str | None:
-    tenant = getattr(activity.conversation, "tenant_id", None) if activity.conversation else None
-    if not tenant and isinstance(activity.channel_data, dict):
-        tenant = (activity.channel_data.get("tenant") or {}).get("id")
-    return str(tenant) if tenant else None
 
 
 class ApprovalsTeams:
@@ -158,7 +152,7 @@ class ApprovalsTeams:
         """`ApprovalService.submit` for the person of this turn; their conversation is kept so
         the outcome reaches them there."""
         activity = turn_context.activity
-        tenant = _tenant_of(activity)
+        tenant = tenant_of(activity)
         sender = activity.from_property
         aad = getattr(sender, "aad_object_id", None) if sender else None
         if not tenant or not aad:
@@ -439,7 +433,7 @@ class ApprovalsTeams:
         if command not in SET_CHANNEL | HISTORY | EXPORT:
             return False
         lang = language_of(activity.locale)
-        tenant = _tenant_of(activity)
+        tenant = tenant_of(activity)
         sender = activity.from_property
         aad = getattr(sender, "aad_object_id", None) if sender else None
         roles = await self.services.roles.roles_of(aad)

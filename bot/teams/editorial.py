@@ -52,6 +52,7 @@ from bot.domain.editorial import (
 from bot.i18n import t
 from bot.services.editorial_store import EditorialStore, SaveResult, VersionConflict
 from bot.teams.actions import ActionResult, Actor, CardActionRouter
+from bot.teams.activity import strip_mentions
 from bot.teams.cards import Card, adaptive_card, card_activity, text_block
 
 logger = logging.getLogger(__name__)
@@ -182,7 +183,7 @@ def has_editorial_file(activity: Activity) -> bool:
 # -- reading a YAML block out of a message -------------------------------------------------------
 
 _IMPORT_RE: Final = re.compile(
-    r"^\s*(?:<at>.*?</at>\s*)?(?:import(?:er)?|importe)\s+(?:(?:la|ma|une|the|an|my)\s+)?"
+    r"^\s*(?:import(?:er)?|importe)\s+(?:(?:la|ma|une|the|an|my)\s+)?"
     r"(?:(?:ligne\s+[ée]ditoriale|editorial\s+line)\s*)?(?:\(?ya?ml\)?\s*)?[:：]?[ \t]*\n?",
     re.IGNORECASE,
 )
@@ -206,7 +207,7 @@ def yaml_block_of(activity: Activity) -> str | None:
             candidates.insert(0, a.content)
     for raw in candidates:
         text = html_to_text(raw) if re.search(r"<(?:p|br|div|pre|code)\b", raw, re.I) else raw
-        text = text.replace("\r\n", "\n")
+        text = strip_mentions(text.replace("\r\n", "\n"), leading_only=True)
         fenced = _FENCE_RE.search(text)
         body = fenced.group(1) if fenced else _IMPORT_RE.sub("", text, count=1)
         if _IMPORT_RE.match(text) or fenced:
@@ -234,7 +235,7 @@ def command_of_text(text: str, activity: Activity | None = None) -> Command:
     first = folded.strip().split("\n", 1)[0]
     if activity is not None and has_editorial_file(activity):
         return Command("import")
-    if re.match(r"^\s*(?:<at>.*?</at>\s*)?(?:import|importer|importe)\b", first):
+    if re.match(r"^\s*(?:import|importer|importe)\b", strip_mentions(first, leading_only=True)):
         return Command("import")
     match = _ROLLBACK_RE.search(first)
     if match:
