@@ -7,9 +7,9 @@ exporting, the history and roll-back are for the comms team and admins (`actor.r
 Entry points:
 
 - `EditorialTeams.handle_editorial_command(turn_context, actor, text)`: the root dialog calls it
-  for `Intent.EDITORIAL_LINE` (and for a message carrying a `.yaml` file, see
-  `has_editorial_file`). Commands, in French or English: view (default), "modifier" / "edit",
-  "historique" / "history", "exporter" / "export", "revenir à la version 3" / "roll back to 3",
+  for `Intent.EDITORIAL_LINE` (a file attached to the command is read as an import).
+  Commands, in French or English: view (default), "modifier" / "edit", "historique" /
+  "history", "exporter" / "export", "revenir à la version 3" / "roll back to 3",
   "import ligne éditoriale" / "import editorial line" followed by a YAML block in the same
   message (fenced or not, plain text or Teams HTML), or a `.yaml` attachment in personal chat.
 - `register_editorial(router, services)`: the card verbs `editorial.view`, `editorial.edit`,
@@ -174,12 +174,6 @@ def _file_attachments(activity: Activity) -> list[Any]:
     ]
 
 
-def has_editorial_file(activity: Activity) -> bool:
-    """A message with a file attachment: the root dialog should hand it to the editorial
-    command (it is the only feature that reads files)."""
-    return bool(_file_attachments(activity))
-
-
 # -- reading a YAML block out of a message -------------------------------------------------------
 
 _IMPORT_RE: Final = re.compile(
@@ -233,7 +227,7 @@ class Command:
 def command_of_text(text: str, activity: Activity | None = None) -> Command:
     folded = fold(text or "")
     first = folded.strip().split("\n", 1)[0]
-    if activity is not None and has_editorial_file(activity):
+    if activity is not None and _file_attachments(activity):
         return Command("import")
     if re.match(r"^\s*(?:import|importer|importe)\b", strip_mentions(first, leading_only=True)):
         return Command("import")
@@ -953,6 +947,5 @@ __all__ = [
     "EditorialTeams",
     "FileFetcher",
     "FileRefused",
-    "has_editorial_file",
     "register_editorial",
 ]
