@@ -621,8 +621,8 @@ def build_approval_services(
     """The services from settings. New settings are read with `getattr` and their defaults
     until `bot/config.py` declares them (see the issue note). `publisher`: a `PostPublisher`
     (an `XSource` with user-context auth); built here from settings when posting is enabled.
-    `costs`: the app's X cost ledger (app.build_ledger); without one, a ledger is built here
-    with the configured prices and monthly budget."""
+    `costs`: the app's X cost ledger (bot.composition.build_ledger); without one, a ledger is
+    built here with the configured prices and monthly budget."""
     from datetime import timedelta
 
     from bot.domain.costs import PriceTable

@@ -1,13 +1,14 @@
 """The X cost of a published post is counted at the configured prices, against the configured
-monthly budget: the approvals' ledger is the app's ledger (app.build_ledger), not a default one."""
+monthly budget: the approvals' ledger is the app's (bot.composition.build_ledger), not a default
+one."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
 
-from app import build_ledger
 from bot.clients.store import LocalDirStore
+from bot.composition import build_ledger
 from bot.config import load_settings
 from bot.domain.drafts import DraftState
 from bot.teams.approvals import build_approval_services
