@@ -53,6 +53,7 @@ from bot.teams.actions import Actor, RoleResolver, actor_of
 from bot.teams.activity import tenant_of
 from bot.teams.cards import card_activity
 from bot.teams.clarify import clarify_choice
+from bot.teams.commands import command_of, is_help
 from bot.teams.drafting_cards import (
     SUBMIT_KEY,
     TEXT_INPUT,
@@ -66,7 +67,7 @@ from bot.teams.drafting_cards import (
 )
 from bot.teams.routes import Understand
 from bot.teams.stale_cards import Submissions, sent_line
-from dialogs.interruptions import CancelAndHelpDialog, command_of, is_help
+from dialogs.interruptions import CancelAndHelpDialog
 
 logger = logging.getLogger(__name__)
 

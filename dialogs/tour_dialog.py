@@ -58,7 +58,8 @@ from bot.i18n import language_of, t, t_list
 from bot.teams.activity import tenant_of
 from bot.teams.cards import Card, adaptive_card, bullets, card_activity, message_action, text_block
 from bot.teams.clarify import clarify_choice
-from dialogs.interruptions import CancelAndHelpDialog, command_of, is_cancel, is_help
+from bot.teams.commands import command_of, is_cancel, is_help
+from dialogs.interruptions import CancelAndHelpDialog
 
 logger = logging.getLogger(__name__)
 
