@@ -12,7 +12,6 @@ import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
-from types import SimpleNamespace
 from typing import Any
 
 from aiohttp import web
@@ -20,45 +19,36 @@ from botbuilder.core import ConversationState, TurnContext, UserState
 from botbuilder.dialogs import DialogTurnResult, WaterfallStepContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
-    ConfigurationBotFrameworkAuthentication,
 )
 from botframework.connector.auth import ServiceClientCredentialsFactory
-from pydantic import SecretStr
 
-from bot.clients.demo.corpus import DEFAULT_PROFILE_PATH
-from bot.clients.demo.source import DemoSource
-from bot.clients.encoder import shared_encoder
-from bot.clients.llm.openai_engine import OpenAIConfig, OpenAIEngine
-from bot.clients.offline_engine import OfflineEngine
 from bot.clients.queue.factory import QueueBackend, QueueSettings
 from bot.clients.queue.runner import HandlerRegistry, QueueWorker
-from bot.clients.x.source import OAuth1UserAuth, OAuth2UserAuth, UserAuth, XSource
+from bot.composition import (
+    build_answer_handler,
+    build_answering,
+    build_authentication,
+)
 from bot.config import ConfigError, Settings, load_settings
 from bot.domain.coach import CoachKnowledge
-from bot.domain.costs import PriceTable
 from bot.domain.drafts import Person
 from bot.i18n import language_of, t
-from bot.logs import correlation_id, setup_logging
+from bot.logs import correlation_id, quiet_azure_sdk, setup_logging
 from bot.ports.clock import Clock, SystemClock
-from bot.ports.language import Intent, LanguageEngine, Period, SentimentScorer, Understanding
+from bot.ports.language import Intent, LanguageEngine, Period, Understanding
 from bot.ports.posts import PostSource
 from bot.ports.store import StorageError, StorageUnavailable, Store
 from bot.services.ask import LISTENING_INTENTS, AskService
-from bot.services.costs import CostLedger
-from bot.services.crisis_history import CrisisHistory
 from bot.services.drafting import DraftingService, insights_context
 from bot.services.editorial_store import EditorialStore
-from bot.services.embeddings import PostEmbeddings
 from bot.services.insights import InsightsService
 from bot.services.listening import ListeningService
 from bot.services.maintenance import purge_cleanup_ctx
-from bot.services.profiles import ProfileRepository
-from bot.services.sentiment import SampleSentiment
 from bot.teams.actions import Actor, actor_of
-from bot.teams.answer_jobs import ANSWER_JOB, AnswerJobHandler, QueueDispatcher
+from bot.teams.answer_jobs import ANSWER_JOB, QueueDispatcher
 from bot.teams.approvals import build_approval_services, register_approvals
-from bot.teams.ask import AnswerComposer, AnswerDispatcher, AskInTeams
-from bot.teams.auth import OpenIdKeys, PulseAuthentication, TokenValidator
+from bot.teams.ask import AnswerDispatcher, AskInTeams
+from bot.teams.auth import PulseAuthentication
 from bot.teams.background import BackgroundReplies
 from bot.teams.briefings import Briefings, install_briefings
 from bot.teams.cards import card_activity, help_card
@@ -74,7 +64,6 @@ from bot.teams.routes import Routes
 from bot.teams.stale_cards import Submissions
 from bot.teams.watch import WatchServices, is_watch_command, register_watch
 from bot.telemetry import setup_telemetry, telemetry_middleware
-from bot.worker import quiet_azure_sdk
 from dialogs.drafting_dialog import DRAFTING_DIALOG_ID, DraftingDialog, DraftOptions
 from dialogs.main_dialog import MainDialog
 from dialogs.tour_dialog import TourDialog
@@ -108,183 +97,7 @@ class Components:
     dispatcher: AnswerDispatcher | None = None  # how answers are built (in process / queue)
 
 
-def build_source(settings: Settings, clock: Clock) -> PostSource:
-    if settings.is_demo and not settings.x_bearer_token:
-        return DemoSource(clock)
-    user_auth: UserAuth | None = None
-    if settings.x_user_access_token:
-        user_auth = OAuth2UserAuth(settings.x_user_access_token)
-    elif settings.has_x_user_context:
-        user_auth = OAuth1UserAuth(
-            settings.x_consumer_key or SecretStr(""),
-            settings.x_consumer_secret or SecretStr(""),
-            settings.x_access_token or SecretStr(""),
-            settings.x_access_token_secret or SecretStr(""),
-        )
-    return XSource(
-        settings.x_bearer_token,
-        user_auth=user_auth,
-        base_url=settings.x_base_url,
-        clock=clock,
-        timeout_s=settings.x_timeout_s,
-    )
-
-
-def build_engine(settings: Settings, offline: LanguageEngine) -> LanguageEngine:
-    if not settings.has_language_model:
-        return offline
-    config = OpenAIConfig(
-        model=settings.azure_openai_deployment or settings.openai_model,
-        api_key=(
-            settings.azure_openai_api_key or settings.openai_api_key or SecretStr("")
-        ).get_secret_value()
-        or None,
-        base_url=settings.openai_base_url,
-        azure_endpoint=settings.azure_openai_endpoint,
-        azure_deployment=settings.azure_openai_deployment,
-        azure_api_version=settings.azure_openai_api_version,
-        timeout_s=settings.openai_timeout_s,
-        max_retries=settings.openai_max_retries,
-        max_input_tokens=settings.openai_max_input_tokens,
-        max_output_tokens=settings.openai_max_output_tokens,
-        temperature=settings.openai_temperature,
-    )
-    return OpenAIEngine(config, company=settings.company_name)
-
-
-@dataclass
-class Answering:
-    """Everything that answers a question: what the web instances and the workers share."""
-
-    source: PostSource
-    listening: ListeningService
-    insights: InsightsService
-    offline: OfflineEngine
-    engine: LanguageEngine
-    ask: AskService
-
-    async def close(self) -> None:
-        for closer in ("close", "aclose"):
-            for part in (self.source, self.engine):
-                close = getattr(part, closer, None)
-                if close is not None:
-                    await close()
-
-
-def sample_sentiment(settings: Settings, engine: LanguageEngine) -> SampleSentiment:
-    """How the sample of an answer or briefing gets its sentiment (bot/services/sentiment.py)."""
-    scorer = (
-        engine if settings.sentiment_model_scoring and isinstance(engine, SentimentScorer) else None
-    )
-    return SampleSentiment(
-        encoder=shared_encoder() if settings.use_sentiment_embeddings else None, scorer=scorer
-    )
-
-
-def build_answering(settings: Settings, store: Store, clock: Clock) -> Answering:
-    source = build_source(settings, clock)
-    ledger = CostLedger(
-        store,
-        clock,
-        prices=PriceTable.from_mapping(settings.x_prices),
-        monthly_budget_usd=settings.x_monthly_budget_usd,
-    )
-    listening = ListeningService(
-        source,
-        store,
-        ledger,
-        clock,
-        cache_ttl=timedelta(minutes=settings.listen_cache_minutes),
-        extend_within=timedelta(hours=settings.listen_extend_hours),
-    )
-    profiles = ProfileRepository(store, DEFAULT_PROFILE_PATH, clock)
-    demo_profile = profiles.default()
-    # The default profile's names serve only when a tenant's own profile cannot be read: each
-    # question is understood with its tenant's names (AskService.vocabulary).
-    offline = OfflineEngine(
-        competitors=[n for c in demo_profile.competitors for n in c.names],
-        own_names=demo_profile.names,
-        sector_terms=demo_profile.sector_terms,
-    )
-    engine = build_engine(settings, offline)
-    labels = sample_sentiment(settings, engine)
-    insights = InsightsService(
-        listening,
-        profiles,
-        clock,
-        sample_size=settings.listen_sample_size,
-        sentiment=labels,
-        model_sentiment=labels.score if labels.uses_model else None,
-        embeddings=PostEmbeddings(shared_encoder(), store),  # themes from meaning, vectors kept
-    )
-    return Answering(
-        source,
-        listening,
-        insights,
-        offline,
-        engine,
-        AskService(insights, engine, offline, CrisisHistory(store, insights, clock)),
-    )
-
-
-def build_answer_handler(
-    settings: Settings,
-    store: Store,
-    clock: Clock,
-    *,
-    worker_name: str,
-    claim_lease_s: float,
-    credentials_factory: ServiceClientCredentialsFactory | None = None,
-    answering: Answering | None = None,
-    adapter: CloudAdapter | None = None,
-) -> tuple[AnswerJobHandler, Answering]:
-    """The "answer" job handler with its own services and its own `CloudAdapter` (same outbound
-    credentials and serviceUrl guard as the web instances), for `bot.worker`."""
-    answering = answering or build_answering(settings, store, clock)
-    adapter = adapter or CloudAdapter(build_authentication(settings, credentials_factory))
-    composer = AnswerComposer(answering.ask, store, clock, show_cost_to_all=settings.is_demo)
-    handler = AnswerJobHandler(
-        composer,
-        adapter,
-        settings.app_id,
-        store,
-        clock,
-        worker_name=worker_name,
-        claim_lease_s=claim_lease_s,
-    )
-    return handler, answering
-
-
 COMPONENTS_KEY = web.AppKey("components", Components)
-
-
-def _sdk_configuration(settings: Settings) -> SimpleNamespace:
-    """The attribute bag botbuilder's configuration classes read (outbound credentials)."""
-    config = SimpleNamespace(
-        APP_ID=settings.app_id,
-        APP_PASSWORD=settings.app_password.get_secret_value(),
-        # Demo mode has no identity: the SDK only accepts an empty app id as "MultiTenant".
-        APP_TYPE="MultiTenant" if settings.is_demo else settings.app_type.value,
-        APP_TENANTID=settings.app_tenant_id,
-    )
-    if settings.oauth_authority:
-        config.TO_CHANNEL_FROM_BOT_LOGIN_URL = settings.oauth_authority
-    return config
-
-
-def build_authentication(
-    settings: Settings, credentials_factory: ServiceClientCredentialsFactory | None = None
-) -> PulseAuthentication:
-    inner = ConfigurationBotFrameworkAuthentication(
-        _sdk_configuration(settings), credentials_factory=credentials_factory
-    )
-    validator = TokenValidator(
-        app_id=settings.app_id,
-        issuers=settings.token_issuers,
-        keys=OpenIdKeys(settings.openid_metadata_url) if not settings.is_demo else None,
-        require_auth=not settings.is_demo,
-    )
-    return PulseAuthentication(inner, validator, settings.effective_service_url_hosts)
 
 
 def make_turn_error_handler(conversation_state: ConversationState):  # type: ignore[no-untyped-def]
@@ -399,7 +212,9 @@ def create_app(
 
     # Drafting, editorial line, approvals.
     members = TeamsTeamMembers(adapter, settings.app_id, settings.effective_service_url_hosts)
-    approval_services = build_approval_services(settings, store, clock, team_members=members)
+    approval_services = build_approval_services(
+        settings, store, clock, team_members=members, costs=answering.ledger
+    )
     roles = TeamsRoleResolver(approval_services.roles, members)
     editorial_store = EditorialStore(store, clock)
     approval_services.approvals.line_for = editorial_store.current

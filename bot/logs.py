@@ -84,3 +84,9 @@ def setup_logging(level: str, secrets: Iterable[str], fmt: str = "text") -> None
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
     root.setLevel(level)
+
+
+def quiet_azure_sdk(level: str) -> None:
+    """The Azure SDK logs every HTTP request and response at INFO: keep that for DEBUG only."""
+    if level != "DEBUG":
+        logging.getLogger("azure").setLevel(logging.WARNING)

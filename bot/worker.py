@@ -65,7 +65,7 @@ def register_handlers(
     answers: Callable[[JSON], Awaitable[None]] | None = None,
 ) -> None:
     """Every job kind this worker runs: "echo", and "answer" when given its handler
-    (`app.build_answer_handler`). The services register "briefing" and "alert" here."""
+    (`bot.composition.build_answer_handler`). The services register "briefing" and "alert" here."""
     registry.register_handler("echo", make_echo_handler(store, worker_name))
     if answers is not None:
         from bot.teams.answer_jobs import ANSWER_JOB
@@ -161,17 +161,11 @@ async def run_worker(
     return worker
 
 
-def quiet_azure_sdk(level: str) -> None:
-    """The Azure SDK logs every HTTP request and response at INFO: keep that for DEBUG only."""
-    if level != "DEBUG":
-        logging.getLogger("azure").setLevel(logging.WARNING)
-
-
 def main() -> int:
     from bot.clients.queue.factory import create_queue, load_queue_settings, worker_options
     from bot.clients.store.factory import create_store
     from bot.config import ConfigError, load_settings
-    from bot.logs import setup_logging
+    from bot.logs import quiet_azure_sdk, setup_logging
     from bot.telemetry import setup_telemetry
 
     try:
@@ -195,7 +189,7 @@ def main() -> int:
     telemetry = setup_telemetry(queue_settings, set_global=True)
 
     async def serve() -> None:
-        from app import build_answer_handler  # the composition root (it imports this module)
+        from bot.composition import build_answer_handler
 
         store = create_store(settings)
         queue = create_queue(queue_settings, store)

@@ -50,8 +50,10 @@ from bot.i18n import language_of, t
 from bot.ports.language import EngineError, Intent, Understanding
 from bot.services.drafting import DraftingService, Source, Variant, revision_of
 from bot.teams.actions import Actor, RoleResolver, actor_of
+from bot.teams.activity import tenant_of
 from bot.teams.cards import card_activity
 from bot.teams.clarify import clarify_choice
+from bot.teams.commands import command_of, is_help
 from bot.teams.drafting_cards import (
     SUBMIT_KEY,
     TEXT_INPUT,
@@ -65,7 +67,7 @@ from bot.teams.drafting_cards import (
 )
 from bot.teams.routes import Understand
 from bot.teams.stale_cards import Submissions, sent_line
-from dialogs.interruptions import CancelAndHelpDialog, command_of, is_help
+from dialogs.interruptions import CancelAndHelpDialog
 
 logger = logging.getLogger(__name__)
 
@@ -327,13 +329,7 @@ class DraftingDialog(CancelAndHelpDialog):
 
     @staticmethod
     def _tenant(context: TurnContext) -> str:
-        activity = context.activity
-        tenant = (
-            getattr(activity.conversation, "tenant_id", None) if activity.conversation else None
-        )
-        if not tenant and isinstance(activity.channel_data, dict):
-            tenant = (activity.channel_data.get("tenant") or {}).get("id")
-        return str(tenant) if tenant else "demo"
+        return tenant_of(context.activity) or "demo"
 
     async def _actor(self, context: TurnContext) -> Actor:
         roles = await self._roles(context.activity) if self._roles is not None else frozenset()

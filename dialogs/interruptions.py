@@ -1,61 +1,14 @@
-"""Help and cancel work at every step of every dialog: handled once, here."""
+"""Help and cancel work at every step of every dialog: handled once, here (the words are in
+bot/teams/commands.py)."""
 
 from __future__ import annotations
-
-import re
-import unicodedata
 
 from botbuilder.dialogs import ComponentDialog, DialogContext, DialogTurnResult, DialogTurnStatus
 from botbuilder.schema import ActivityTypes
 
-from bot.i18n import language_of, t
+from bot.i18n import t
 from bot.teams.cards import card_activity, help_card
-
-HELP_WORDS = {"help", "aide", "?", "menu", "commands", "commandes", "/help", "/aide"}
-CANCEL_WORDS = {
-    "cancel",
-    "annuler",
-    "annule",
-    "stop",
-    "quit",
-    "quitter",
-    "arrête",
-    "arrete",
-    "/cancel",
-}
-
-
-def command_of(text: str | None) -> str:
-    """The user's text as a bare command word: lower case, no mention markup, no punctuation."""
-    if not text:
-        return ""
-    text = re.sub(r"<at>.*?</at>", " ", text)  # Teams mentions of the bot in channels
-    text = unicodedata.normalize("NFC", text).strip().lower()
-    text = re.sub(r"[\s!.]+$", "", text)
-    return text
-
-
-_FRENCH_WORDS = {"aide", "/aide", "commandes", "annuler", "annule", "arrête", "arrete", "quitter"}
-_ENGLISH_WORDS = {"help", "/help", "commands", "cancel", "/cancel", "quit"}
-
-
-def command_lang(text: str | None, locale: str | None) -> str:
-    """The language to answer a message in before it is understood: a command word's own
-    language ("aide" is French whatever the client's locale), else the client's locale."""
-    word = command_of(text)
-    if word in _FRENCH_WORDS:
-        return "fr"
-    if word in _ENGLISH_WORDS:
-        return "en"
-    return language_of(locale)
-
-
-def is_help(text: str | None) -> bool:
-    return command_of(text) in HELP_WORDS
-
-
-def is_cancel(text: str | None) -> bool:
-    return command_of(text) in CANCEL_WORDS
+from bot.teams.commands import command_lang, is_cancel, is_help
 
 
 class CancelAndHelpDialog(ComponentDialog):

@@ -13,9 +13,10 @@ from bot.ports.language import Understanding
 from bot.teams.actions import actor_of
 from bot.teams.cards import card_activity, help_card
 from bot.teams.clarify import as_reading, clarify_choice
+from bot.teams.commands import command_lang, is_cancel, is_help
 from bot.teams.routes import Routes
 from dialogs.drafting_dialog import DRAFTING_DIALOG_ID, DraftHandBack, draft_command
-from dialogs.interruptions import CancelAndHelpDialog, command_lang, is_cancel, is_help
+from dialogs.interruptions import CancelAndHelpDialog
 from dialogs.tour_dialog import (
     TOUR_DIALOG_ID,
     TourResult,

@@ -55,9 +55,11 @@ from bot.domain.defaults import default_editorial_line
 from bot.domain.editorial import EditorialLine
 from bot.domain.text import fold_accents
 from bot.i18n import language_of, t, t_list
+from bot.teams.activity import tenant_of
 from bot.teams.cards import Card, adaptive_card, bullets, card_activity, message_action, text_block
 from bot.teams.clarify import clarify_choice
-from dialogs.interruptions import CancelAndHelpDialog, command_of, is_cancel, is_help
+from bot.teams.commands import command_of, is_cancel, is_help
+from dialogs.interruptions import CancelAndHelpDialog
 
 logger = logging.getLogger(__name__)
 
@@ -359,13 +361,7 @@ class TourDialog(CancelAndHelpDialog):
 
     @staticmethod
     def _tenant(context: TurnContext) -> str:
-        activity = context.activity
-        tenant = (
-            getattr(activity.conversation, "tenant_id", None) if activity.conversation else None
-        )
-        if not tenant and isinstance(activity.channel_data, dict):
-            tenant = (activity.channel_data.get("tenant") or {}).get("id")
-        return str(tenant) if tenant else "demo"
+        return tenant_of(context.activity) or "demo"
 
     async def _line(self, context: TurnContext) -> EditorialLine:
         if self._line_of is not None:

@@ -131,10 +131,6 @@ class CostLine:
             posts_billed=billed,
         )
 
-    @property
-    def is_free(self) -> bool:
-        return self.dollars == 0
-
     def render(self, lang: str = "en") -> str:
         """ "100 posts read, ≈ $0.50" — or "100 posts lus, ≈ 0,50 $". One wording everywhere
         (cards, briefings, `make chat`): what X returned, how many of those posts were read

@@ -19,6 +19,7 @@ from botbuilder.core import CardFactory, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, InvokeResponse
 
 from bot.i18n import language_of
+from bot.teams.activity import tenant_of
 
 logger = logging.getLogger(__name__)
 
@@ -43,16 +44,11 @@ class Actor:
 
 def actor_of(activity: Activity, roles: frozenset[str] = frozenset()) -> Actor:
     sender = activity.from_property
-    tenant = None
-    if activity.conversation is not None:
-        tenant = getattr(activity.conversation, "tenant_id", None)
-    if not tenant and isinstance(activity.channel_data, dict):
-        tenant = (activity.channel_data.get("tenant") or {}).get("id")
     return Actor(
         aad_object_id=getattr(sender, "aad_object_id", None) if sender else None,
         user_id=sender.id if sender else "",
         name=(sender.name or "") if sender else "",
-        tenant_id=tenant,
+        tenant_id=tenant_of(activity),
         lang=language_of(activity.locale),
         roles=roles,
     )

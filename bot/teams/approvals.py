@@ -41,9 +41,11 @@ from bot.i18n import language_of, t
 from bot.ports.clock import Clock
 from bot.ports.store import PreconditionFailed, StorageError, Store
 from bot.services.approvals import ApprovalService, Outcome, safe_segment
+from bot.services.costs import CostLedger
 from bot.services.publishing import PublishingService
 from bot.services.roles import ADMIN, APPROVER, RoleService
 from bot.teams.actions import ActionResult, Actor, CardActionRouter
+from bot.teams.activity import strip_mentions, tenant_of
 from bot.teams.approval_cards import (
     APPROVE,
     EDIT,
@@ -81,7 +83,7 @@ class ApprovalServices:
 
 
 def _command_text(text: str | None) -> str:
-    text = re.sub(r"<at>.*?</at>", " ", text or "", flags=re.IGNORECASE)
+    text = strip_mentions(text)
     text = unicodedata.normalize("NFC", text).strip().lower().rstrip(".!?")
     return re.sub(r"\s+", " ", text).strip()
 
@@ -100,13 +102,6 @@ def markdown_literal(text: str) -> str:
     """`text` shown as written in a Markdown message (a display name or a reason cannot add a
     link, a heading or a code block): special characters escaped, line breaks folded."""
     return _MARKDOWN_RE.sub(r"\\\1", " ".join(text.split()))
-
-
-def _tenant_of(activity: Activity) -> str | None:
-    tenant = getattr(activity.conversation, "tenant_id", None) if activity.conversation else None
-    if not tenant and isinstance(activity.channel_data, dict):
-        tenant = (activity.channel_data.get("tenant") or {}).get("id")
-    return str(tenant) if tenant else None
 
 
 class ApprovalsTeams:
@@ -157,7 +152,7 @@ class ApprovalsTeams:
         """`ApprovalService.submit` for the person of this turn; their conversation is kept so
         the outcome reaches them there."""
         activity = turn_context.activity
-        tenant = _tenant_of(activity)
+        tenant = tenant_of(activity)
         sender = activity.from_property
         aad = getattr(sender, "aad_object_id", None) if sender else None
         if not tenant or not aad:
@@ -438,7 +433,7 @@ class ApprovalsTeams:
         if command not in SET_CHANNEL | HISTORY | EXPORT:
             return False
         lang = language_of(activity.locale)
-        tenant = _tenant_of(activity)
+        tenant = tenant_of(activity)
         sender = activity.from_property
         aad = getattr(sender, "aad_object_id", None) if sender else None
         roles = await self.services.roles.roles_of(aad)
@@ -621,15 +616,18 @@ def build_approval_services(
     *,
     publisher: Any | None = None,
     team_members: Any | None = None,
+    costs: CostLedger | None = None,
 ) -> ApprovalServices:
     """The services from settings. New settings are read with `getattr` and their defaults
     until `bot/config.py` declares them (see the issue note). `publisher`: a `PostPublisher`
-    (an `XSource` with user-context auth); built here from settings when posting is enabled."""
+    (an `XSource` with user-context auth); built here from settings when posting is enabled.
+    `costs`: the app's X cost ledger (bot.composition.build_ledger); without one, a ledger is
+    built here with the configured prices and monthly budget."""
     from datetime import timedelta
 
+    from bot.domain.costs import PriceTable
     from bot.domain.defaults import default_editorial_line
     from bot.services.approvals import DraftEvents
-    from bot.services.costs import CostLedger
 
     def setting(name: str, default: Any) -> Any:
         return getattr(settings, name, default)
@@ -685,6 +683,12 @@ def build_approval_services(
         enabled=enabled,
         timeout_s=float(setting("x_timeout_s", 10.0)) + 2.0,
         events=events,
-        costs=CostLedger(store, clock),
+        costs=costs
+        or CostLedger(
+            store,
+            clock,
+            prices=PriceTable.from_mapping(setting("x_prices", None) or {}),
+            monthly_budget_usd=setting("x_monthly_budget_usd", None),
+        ),
     )
     return ApprovalServices(approvals=approvals, publishing=publishing, roles=roles)

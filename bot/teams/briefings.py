@@ -96,8 +96,9 @@ def _days(value: Any) -> tuple[int, ...]:
 
 @dataclass(frozen=True, slots=True)
 class BriefingSettings:
-    """What briefings and alerts read from `Settings` (fields the lead adds to bot/config.py;
-    until then the defaults apply)."""
+    """What briefings and alerts read from `Settings`. The fields `Settings` does not declare
+    (days, alert time zone, scheduler lease and tick, delivery) keep their defaults here; tests
+    and the bench override them through `from_settings(..., **overrides)`."""
 
     jobs_secret: str | None = None
     default_time: time = time(8, 0)
@@ -131,22 +132,12 @@ class BriefingSettings:
             "default_time": parse_hhmm(raw_time)
             if isinstance(raw_time, str)
             else (raw_time or d.default_time),
-            "default_days": _days(get("briefing_default_days", None)),
             "default_tz": valid_tz(get("briefing_default_tz", d.default_tz)),
             "catch_up_hours": float(get("briefing_catch_up_hours", d.catch_up_hours)),
             "scheduler_enabled": bool(get("scheduler_enabled", d.scheduler_enabled)),
-            "lease_s": float(get("scheduler_lease_s", d.lease_s)),
-            "tick_s": float(get("scheduler_tick_s", d.tick_s)),
             "alert_every_minutes": float(get("alert_every_minutes", d.alert_every_minutes)),
             "alert_cooldown_hours": float(get("alert_cooldown_hours", d.alert_cooldown_hours)),
-            "alert_tz": valid_tz(get("alert_tz", d.alert_tz)),
             "comms_conversation": get("comms_conversation", None) or None,
-            "delivery_concurrency": int(get("delivery_concurrency", d.delivery_concurrency)),
-            "delivery_timeout_s": float(get("delivery_timeout_s", d.delivery_timeout_s)),
-            "delivery_max_attempts": int(get("delivery_max_attempts", d.delivery_max_attempts)),
-            "delivery_max_backoff_s": float(
-                get("delivery_max_backoff_s", d.delivery_max_backoff_s)
-            ),
         }
         values.update(overrides)
         return cls(**values)
@@ -495,10 +486,3 @@ def install_briefings(
     app.router.add_post("/api/jobs/alerts", briefings.jobs_alerts)
     app.cleanup_ctx.append(scheduler_cleanup_ctx(scheduler, enabled=cfg.scheduler_enabled))
     return briefings
-
-
-async def handle_briefing_command(
-    briefings: Briefings, turn_context: TurnContext, actor: Actor, text: str
-) -> None:
-    """Function form of `Briefings.handle_command` (for the router of intents)."""
-    await briefings.handle_command(turn_context, actor, text)

@@ -7,8 +7,9 @@ code, headers such as `Retry-After`). Two SDK behaviours are neutralised here:
 
 - msrest's default retry policy (urllib3 `Retry`: 3 retries of every 5xx and 408, back-off
   0.8 s × 2ⁿ, and `Retry-After` obeyed for 429/503 — sleeping in the worker thread for as long as
-  the server asks) is switched off on the turn's connector client, so that *we* decide: bounded
-  attempts, a capped `Retry-After`, and a per-recipient time budget;
+  the server asks) is replaced on the turn's connector client by one that never retries, so that
+  *we* decide, with tenacity: bounded attempts, a capped `Retry-After`, and a per-attempt time
+  budget;
 - an exception inside a proactive turn goes to the adapter's `on_turn_error`, which would try to
   send an error message into the very conversation that failed: the callback catches and keeps
   the exception instead.
@@ -25,7 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +35,14 @@ from typing import Any
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ConversationReference
 from msrest.exceptions import HttpOperationError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+from urllib3.util.retry import Retry
 
 from bot.ports.store import JSON
 from bot.services.briefings import DeliveryOutcome, DeliveryStatus
@@ -78,18 +86,44 @@ def retry_after_seconds(headers: Any, now: datetime | None = None) -> float | No
     return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def _disable_sdk_retries(turn_context: TurnContext, timeout_s: float) -> None:
+def _status_of(exc: HttpOperationError) -> int | None:
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def _retryable(exc: BaseException) -> bool:
+    """429, 5xx, 408, timeouts and connection errors are tried again; 403/404, other 4xx and a
+    service URL that is not allowed are not."""
+    if isinstance(exc, ServiceUrlNotAllowed):
+        return False
+    if isinstance(exc, HttpOperationError):
+        return _status_of(exc) in RETRYABLE
+    return isinstance(exc, Exception)
+
+
+def _log_retry(state: RetryCallState) -> None:
+    failure = state.outcome.exception() if state.outcome is not None else None
+    reason = (
+        f"http_{_status_of(failure)}"
+        if isinstance(failure, HttpOperationError)
+        else type(failure).__name__
+    )
+    wait = state.next_action.sleep if state.next_action is not None else 0.0
+    logger.info(
+        "delivery attempt %d failed (%s); retrying in %.1fs", state.attempt_number, reason, wait
+    )
+
+
+def _sdk_retries_off(turn_context: TurnContext, timeout_s: float) -> None:
+    """The turn's connector client (a new one per proactive turn) gets a urllib3 policy that
+    never retries, so that only our attempts count and an HTTP error comes back as one."""
     client = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
     config = getattr(client, "config", None)
     if config is None:
         return
-    policy = getattr(getattr(config, "retry_policy", None), "policy", None)
-    if policy is not None:
-        policy.total = 0
-        policy.connect = 0
-        policy.read = 0
-        policy.status_forcelist = frozenset()
-        policy.respect_retry_after_header = False
+    retry_policy = getattr(config, "retry_policy", None)
+    if retry_policy is not None:
+        retry_policy.policy = Retry(total=False)  # no retry; responses returned as they are
     connection = getattr(config, "connection", None)
     if connection is not None:
         connection.timeout = timeout_s
@@ -147,68 +181,67 @@ class TeamsDelivery:
             reason = "no_reference" if ref is None else "unusable_reference"
             return DeliveryOutcome(ref_key, DeliveryStatus.SKIPPED, reason=reason)
         p = self.policy
-        status: int | None = None
-        reason = ""
-        for attempt in range(1, p.max_attempts + 1):
-            async with self._semaphore:
-                try:
-                    sent_id = await asyncio.wait_for(
-                        self._attempt(ref, card, activity_id), p.timeout_s
-                    )
-                    return DeliveryOutcome(
-                        ref_key, DeliveryStatus.SENT, sent_id or activity_id, attempt, 200
-                    )
-                except ServiceUrlNotAllowed:
-                    return DeliveryOutcome(
-                        ref_key,
-                        DeliveryStatus.SKIPPED,
-                        attempts=attempt,
-                        reason="service_url_not_allowed",
-                    )
-                except HttpOperationError as exc:
-                    response = getattr(exc, "response", None)
-                    status = getattr(response, "status_code", None)
-                    reason = f"http_{status}"
-                    if status in GONE:
-                        why = "blocked_or_removed" if status == 403 else "not_found"
-                        await self._references.deactivate(ref_key, why)
-                        logger.info("delivery: %s, reference deactivated", why)
-                        return DeliveryOutcome(
-                            ref_key,
-                            DeliveryStatus.GONE,
-                            attempts=attempt,
-                            http_status=status,
-                            reason=why,
+        attempts = 0
+        sent_id: str | None = None
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(p.max_attempts),
+                wait=self._wait,
+                retry=retry_if_exception(_retryable),
+                sleep=self._sleep,
+                before_sleep=_log_retry,
+                reraise=True,
+            ):
+                with attempt:
+                    attempts = attempt.retry_state.attempt_number
+                    async with self._semaphore:
+                        sent_id = await asyncio.wait_for(
+                            self._attempt(ref, card, activity_id), p.timeout_s
                         )
-                    if status not in RETRYABLE:
-                        logger.warning("delivery refused with HTTP %s: not retried", status)
-                        return DeliveryOutcome(
-                            ref_key,
-                            DeliveryStatus.FAILED,
-                            attempts=attempt,
-                            http_status=status,
-                            reason=reason,
-                        )
-                    wait = retry_after_seconds(getattr(response, "headers", None))
-                except (TimeoutError, OSError) as exc:
-                    status, reason, wait = None, type(exc).__name__, None
-                except Exception as exc:  # requests' ConnectionError and the like
-                    status, reason, wait = None, type(exc).__name__, None
-            if attempt == p.max_attempts:
-                break
-            if wait is None:
-                wait = p.base_backoff_s * (2 ** (attempt - 1)) * (0.5 + random.random() / 2)  # noqa: S311
-            wait = min(wait, p.max_backoff_s)
-            logger.info("delivery attempt %d failed (%s); retrying in %.1fs", attempt, reason, wait)
-            await self._sleep(wait)
-        logger.warning("delivery given up after %d attempts (%s)", p.max_attempts, reason)
-        return DeliveryOutcome(
-            ref_key,
-            DeliveryStatus.FAILED,
-            attempts=p.max_attempts,
-            http_status=status,
-            reason=reason,
-        )
+        except ServiceUrlNotAllowed:
+            return DeliveryOutcome(
+                ref_key, DeliveryStatus.SKIPPED, attempts=attempts, reason="service_url_not_allowed"
+            )
+        except HttpOperationError as exc:
+            status = _status_of(exc)
+            if status in GONE:
+                why = "blocked_or_removed" if status == 403 else "not_found"
+                await self._references.deactivate(ref_key, why)
+                logger.info("delivery: %s, reference deactivated", why)
+                return DeliveryOutcome(
+                    ref_key, DeliveryStatus.GONE, attempts=attempts, http_status=status, reason=why
+                )
+            if status not in RETRYABLE:
+                logger.warning("delivery refused with HTTP %s: not retried", status)
+            else:
+                logger.warning("delivery given up after %d attempts (http_%s)", attempts, status)
+            return DeliveryOutcome(
+                ref_key,
+                DeliveryStatus.FAILED,
+                attempts=attempts,
+                http_status=status,
+                reason=f"http_{status}",
+            )
+        except Exception as exc:  # timeouts, OSError, requests' ConnectionError and the like
+            reason = type(exc).__name__
+            logger.warning("delivery given up after %d attempts (%s)", attempts, reason)
+            return DeliveryOutcome(ref_key, DeliveryStatus.FAILED, attempts=attempts, reason=reason)
+        return DeliveryOutcome(ref_key, DeliveryStatus.SENT, sent_id or activity_id, attempts, 200)
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Before the next attempt: the server's `Retry-After` if it gave one, else exponential
+        back-off with jitter; capped either way."""
+        p = self.policy
+        failure = state.outcome.exception() if state.outcome is not None else None
+        wait = None
+        if isinstance(failure, HttpOperationError):
+            wait = retry_after_seconds(getattr(failure.response, "headers", None))
+        if wait is None:
+            backoff = wait_exponential_jitter(
+                initial=p.base_backoff_s, max=p.max_backoff_s, jitter=p.base_backoff_s / 2
+            )
+            wait = backoff(state)
+        return min(wait, p.max_backoff_s)
 
     async def _attempt(
         self, ref: StoredReference, card: JSON, activity_id: str | None
@@ -217,7 +250,7 @@ class TeamsDelivery:
         timeout_s = self.policy.timeout_s
 
         async def callback(turn_context: TurnContext) -> None:
-            _disable_sdk_retries(turn_context, timeout_s)
+            _sdk_retries_off(turn_context, timeout_s)
             # The continuation activity carries a made-up id that the SDK would turn into a
             # replyToId: a new message, not a reply (in a channel: a new post).
             turn_context.activity.id = None

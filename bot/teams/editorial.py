@@ -7,9 +7,9 @@ exporting, the history and roll-back are for the comms team and admins (`actor.r
 Entry points:
 
 - `EditorialTeams.handle_editorial_command(turn_context, actor, text)`: the root dialog calls it
-  for `Intent.EDITORIAL_LINE` (and for a message carrying a `.yaml` file, see
-  `has_editorial_file`). Commands, in French or English: view (default), "modifier" / "edit",
-  "historique" / "history", "exporter" / "export", "revenir à la version 3" / "roll back to 3",
+  for `Intent.EDITORIAL_LINE` (a file attached to the command is read as an import).
+  Commands, in French or English: view (default), "modifier" / "edit", "historique" /
+  "history", "exporter" / "export", "revenir à la version 3" / "roll back to 3",
   "import ligne éditoriale" / "import editorial line" followed by a YAML block in the same
   message (fenced or not, plain text or Teams HTML), or a `.yaml` attachment in personal chat.
 - `register_editorial(router, services)`: the card verbs `editorial.view`, `editorial.edit`,
@@ -52,6 +52,7 @@ from bot.domain.editorial import (
 from bot.i18n import t
 from bot.services.editorial_store import EditorialStore, SaveResult, VersionConflict
 from bot.teams.actions import ActionResult, Actor, CardActionRouter
+from bot.teams.activity import strip_mentions
 from bot.teams.cards import Card, adaptive_card, card_activity, text_block
 
 logger = logging.getLogger(__name__)
@@ -173,16 +174,10 @@ def _file_attachments(activity: Activity) -> list[Any]:
     ]
 
 
-def has_editorial_file(activity: Activity) -> bool:
-    """A message with a file attachment: the root dialog should hand it to the editorial
-    command (it is the only feature that reads files)."""
-    return bool(_file_attachments(activity))
-
-
 # -- reading a YAML block out of a message -------------------------------------------------------
 
 _IMPORT_RE: Final = re.compile(
-    r"^\s*(?:<at>.*?</at>\s*)?(?:import(?:er)?|importe)\s+(?:(?:la|ma|une|the|an|my)\s+)?"
+    r"^\s*(?:import(?:er)?|importe)\s+(?:(?:la|ma|une|the|an|my)\s+)?"
     r"(?:(?:ligne\s+[ée]ditoriale|editorial\s+line)\s*)?(?:\(?ya?ml\)?\s*)?[:：]?[ \t]*\n?",
     re.IGNORECASE,
 )
@@ -206,7 +201,7 @@ def yaml_block_of(activity: Activity) -> str | None:
             candidates.insert(0, a.content)
     for raw in candidates:
         text = html_to_text(raw) if re.search(r"<(?:p|br|div|pre|code)\b", raw, re.I) else raw
-        text = text.replace("\r\n", "\n")
+        text = strip_mentions(text.replace("\r\n", "\n"), leading_only=True)
         fenced = _FENCE_RE.search(text)
         body = fenced.group(1) if fenced else _IMPORT_RE.sub("", text, count=1)
         if _IMPORT_RE.match(text) or fenced:
@@ -232,9 +227,9 @@ class Command:
 def command_of_text(text: str, activity: Activity | None = None) -> Command:
     folded = fold(text or "")
     first = folded.strip().split("\n", 1)[0]
-    if activity is not None and has_editorial_file(activity):
+    if activity is not None and _file_attachments(activity):
         return Command("import")
-    if re.match(r"^\s*(?:<at>.*?</at>\s*)?(?:import|importer|importe)\b", first):
+    if re.match(r"^\s*(?:import|importer|importe)\b", strip_mentions(first, leading_only=True)):
         return Command("import")
     match = _ROLLBACK_RE.search(first)
     if match:
@@ -952,6 +947,5 @@ __all__ = [
     "EditorialTeams",
     "FileFetcher",
     "FileRefused",
-    "has_editorial_file",
     "register_editorial",
 ]

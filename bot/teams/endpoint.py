@@ -45,6 +45,7 @@ from bot.clients.store.records import make_record
 from bot.logs import correlation_id
 from bot.ports.clock import Clock
 from bot.ports.store import AlreadyExists, PreconditionFailed, StorageError, Store
+from bot.teams.activity import tenant_of
 from bot.teams.auth import PulseAuthentication, Unauthorized
 from bot.teams.guards import service_url_allowed
 
@@ -146,17 +147,6 @@ def parse_activity(raw: bytes) -> Activity:
     if activity.id is not None and not isinstance(activity.id, str):
         raise BadActivity("activity id is not a string")
     return activity
-
-
-def tenant_of(activity: Activity) -> str | None:
-    conversation = activity.conversation
-    if conversation is not None and getattr(conversation, "tenant_id", None):
-        return str(conversation.tenant_id)
-    channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
-    tenant = channel_data.get("tenant")
-    if isinstance(tenant, dict) and tenant.get("id"):
-        return str(tenant["id"])
-    return None
 
 
 class Verdict(Enum):

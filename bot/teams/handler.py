@@ -15,7 +15,7 @@ from botbuilder.schema import Activity, ActivityTypes, ChannelAccount, InvokeRes
 from bot.i18n import language_of
 from bot.teams.actions import ActionResult, CardActionRouter, RoleResolver, actor_of
 from bot.teams.cards import card_activity, welcome_card
-from dialogs.interruptions import is_cancel, is_help
+from bot.teams.commands import is_cancel, is_help
 
 TurnHook = Callable[[TurnContext], Awaitable[None]]
 

@@ -19,6 +19,7 @@ from botbuilder.schema import Activity, ConversationReference
 from bot.i18n import language_of
 from bot.ports.clock import Clock
 from bot.ports.store import PreconditionFailed, StorageError, Store
+from bot.teams.activity import tenant_of
 from bot.teams.guards import service_url_allowed
 
 logger = logging.getLogger(__name__)
@@ -72,9 +73,7 @@ class ReferenceStore:
         if not activity.conversation or not service_url_allowed(activity.service_url, self._hosts):
             return
         reference = TurnContext.get_conversation_reference(activity)
-        tenant = getattr(activity.conversation, "tenant_id", None)
-        if not tenant and isinstance(activity.channel_data, dict):
-            tenant = (activity.channel_data.get("tenant") or {}).get("id")
+        tenant = tenant_of(activity)
         sender = activity.from_property
         record = {
             "schema": SCHEMA,

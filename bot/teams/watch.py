@@ -47,6 +47,7 @@ from bot.domain.watch import ProfileError, WatchProfile
 from bot.i18n import t
 from bot.services.profiles import ProfileConflict, ProfileRepository, StoredProfile
 from bot.teams.actions import ActionResult, Actor, CardActionRouter
+from bot.teams.activity import strip_mentions
 from bot.teams.cards import Card, adaptive_card, card_activity, text_block
 from bot.teams.editorial import (
     FILE_DOWNLOAD_TYPE,
@@ -68,7 +69,6 @@ MAX_YAML_CHARS: Final = 200_000
 
 # -- recognising the command ---------------------------------------------------------------------
 
-_MENTION_RE: Final = re.compile(r"^\s*<at>.*?</at>\s*", re.IGNORECASE)
 _VERBS: Final = (
     r"(?:montre|montrer|affiche|afficher|voir|vois|modifier|modifie|editer|edite|changer|change|"
     r"mettre a jour|importer|importe|import|exporter|exporte|export|show|see|view|edit|update)"
@@ -86,7 +86,7 @@ _WATCH_PATTERNS: Final = (
 
 
 def _first_line(text: str) -> str:
-    stripped = _MENTION_RE.sub("", text or "").strip()
+    stripped = strip_mentions(text, leading_only=True).strip()
     return fold(stripped.split("\n", 1)[0]).strip()
 
 
@@ -135,7 +135,7 @@ def yaml_block_of(text: str, attachments: Sequence[Any] = ()) -> str | None:
         if fenced:
             body = fenced.group(1)
         else:
-            head, _, rest = _MENTION_RE.sub("", plain).lstrip("\n").partition("\n")
+            head, _, rest = strip_mentions(plain, leading_only=True).lstrip("\n").partition("\n")
             body = rest if is_watch_command(head) else ""
         body = body.strip("\n")
         if body.strip() and ":" in body:

@@ -77,6 +77,20 @@ async def test_unusable_references_are_never_called(
     assert connector.attempts == {}
 
 
+async def test_other_4xx_fail_at_once_and_keep_the_reference(
+    make_instance: InstanceFactory, local_store, clock: FakeClock, connector: CountingConnector
+) -> None:
+    inst = await make_instance(local_store, clock)
+    key = await store_reference(local_store, connector.url, "bad")
+    connector.fail_with["bad"] = 400
+    outcome = await inst.briefings.delivery.send(key, CARD)
+    assert outcome.status is DeliveryStatus.FAILED
+    assert (outcome.attempts, outcome.http_status, outcome.reason) == (1, 400, "http_400")
+    assert connector.attempts["bad"] == 1 and inst.sleeps.waits == []
+    ref = await inst.references.get(key)
+    assert ref is not None and ref.active
+
+
 def test_retry_after_formats() -> None:
     assert retry_after_seconds({"Retry-After": "12"}) == 12.0
     assert retry_after_seconds({"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"}) > 0

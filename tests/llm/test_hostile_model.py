@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from app import Answering, build_answering
 from bot.clients.store import LocalDirStore
+from bot.composition import Answering, build_answering
 from bot.config import load_settings
 from bot.domain.claims import find_claims
 from bot.ports.clock import SystemClock

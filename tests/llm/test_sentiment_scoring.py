@@ -179,8 +179,8 @@ def test_model_scoring_is_off_by_default_and_needs_a_model(
 
 
 async def test_app_wires_the_model_only_when_asked(engine: OpenAIEngine) -> None:
-    from app import sample_sentiment
     from bot.clients.offline_engine import OfflineEngine
+    from bot.composition import sample_sentiment
 
     base = {"_env_file": None, "OPENAI_BASE_URL": "http://127.0.0.1:9/v1"}
     off = sample_sentiment(load_settings(**base), engine)

@@ -22,9 +22,9 @@ from bot.clients.queue.runner import (
     record_once,
 )
 from bot.clients.store.local import LocalDirStore
-from bot.logs import setup_logging
+from bot.logs import quiet_azure_sdk, setup_logging
 from bot.ports.queue import JSON
-from bot.worker import quiet_azure_sdk, run_worker
+from bot.worker import run_worker
 
 
 async def main(conn: str, queue_name: str, root: str, name: str) -> None:
