@@ -203,6 +203,8 @@ def main() -> int:
             claim_lease_s=queue_settings.queue_visibility_timeout_s,
         )
         register_handlers(registry, store=store, worker_name=name, answers=answers)
+        # The question reader's weights load before the first job, not during it.
+        await asyncio.to_thread(answering.offline.warm_up)
         try:
             await run_worker(
                 store=store,
