@@ -31,8 +31,11 @@ def test_retraining_reproduces_the_shipped_weights(tmp_path: Path) -> None:
         assert head.featurizer.char_ngrams == other.featurizer.char_ngrams
         assert head.featurizer.cues == other.featurizer.cues
         a, b = head.arrays(), other.arrays()
+        # Stored as float16: the solver's last bits (BLAS threads may sum in another order) can
+        # move a weight by one float16 step; anything more is a real change.
         for key in ("weights", "sq_weights", "bias"):
-            assert np.array_equal(a[key], b[key]), (name, key)
+            x, y = a[key].astype(np.float32), b[key].astype(np.float32)
+            assert np.allclose(x, y, rtol=2e-3, atol=2e-3), (name, key)
     assert fresh.meta["heads"]["en"]["trained_on"] == ["xlmt_english"]  # type: ignore[index]
     # The embedding head: the encoder's float32 arithmetic may differ in the last bits across
     # CPUs, so its weights are compared to a tolerance far below what changes a label.
