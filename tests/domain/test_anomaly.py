@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.domain.analysis.anomaly import (
+    DEFAULT_PARAMS,
+    AnomalyParams,
     Baseline,
     Detection,
     DetectorState,
@@ -47,7 +50,12 @@ class Stream:
         self.rng = random.Random(seed)
         self.now = NOW
 
-    def run(self, minutes: int, per_minute: Callable[[datetime], float]) -> list[Detection]:
+    def run(
+        self,
+        minutes: int,
+        per_minute: Callable[[datetime], float],
+        params: AnomalyParams | None = None,
+    ) -> list[Detection]:
         """Advance `minutes`, posts at `per_minute`, a check every 5 minutes."""
         out = []
         for _ in range(minutes):
@@ -56,7 +64,7 @@ class Stream:
             self.minutes[self.now] = whole + (1 if self.rng.random() < lam - whole else 0)
             self.now += timedelta(minutes=1)
             if self.now.minute % 5 == 0:
-                d = step(self.minutes, self.baseline, self.now, self.state)
+                d = step(self.minutes, self.baseline, self.now, self.state, params)
                 self.state = d.state
                 out.append(d)
         return out
@@ -118,6 +126,31 @@ def test_a_slow_build_is_caught_by_the_cusum() -> None:
     alerted = [i for i, d in enumerate(build) if d.level is Level.ALERT]
     assert alerted, "a sustained doubling must alert within four hours"
     assert Signal.SLOW_BUILD.value in build[alerted[0]].reason_codes()
+
+
+def test_a_build_is_believed_on_the_last_hour_before_two_hours_catch_up() -> None:
+    """x2.2 after a usual hour: the last hour already shows it while the two-hour window is
+    still diluted by the usual hour; the build alerts sooner than on two hours alone."""
+
+    def first_alert(params: AnomalyParams) -> int:
+        s = Stream(history(flat(40)))
+        s.run(120, flat(40))
+        build = s.run(180, lambda t: 40 * 2.2 / 60, params)
+        alerted = [i for i, d in enumerate(build) if d.level is Level.ALERT]
+        assert alerted, "x2.2 for three hours must alert"
+        assert Signal.SLOW_BUILD.value in build[alerted[0]].reason_codes()
+        return alerted[0]
+
+    two_hours_only = replace(DEFAULT_PARAMS, cusum_windows=(120,))
+    assert first_alert(DEFAULT_PARAMS) < first_alert(two_hours_only)
+
+
+def test_a_busy_day_is_not_a_slow_build() -> None:
+    """A day 30 % busier than the usual ones all afternoon (days differ): no alert."""
+    s = Stream(history(flat(40)))
+    s.run(60, flat(40))
+    busy = s.run(360, lambda t: 40 * 1.3 / 60)
+    assert Level.ALERT not in {d.level for d in busy}
 
 
 def test_hysteresis_one_event_then_calming_down() -> None:
