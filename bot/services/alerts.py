@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.clients.store.records import cas_update, make_record
 from bot.domain.analysis.anomaly import (
@@ -477,34 +478,22 @@ class AlertService:
         if written is None:
             return []
         data = written["data"]
-        started = datetime.fromisoformat(str(data["started_at"]))
-        langs: dict[str, str] = data.get("langs", {})
-        holding: dict[str, str] = data.get("holding", {})
-        deliveries: dict[str, str] = data.get("deliveries", {})
-        if not deliveries:
+        if not data.get("deliveries"):
             return []
         try:
             insights = await self._insights.compute(tenant_id, period=Period.LAST_24H, tz=self._tz)
         except Exception:
             logger.exception("no insights for the calming-down update")
             return []
-
-        async def refresh(ref_key: str, activity_id: str) -> DeliveryOutcome:
-            lang = langs.get(ref_key, "fr")
-            view = AlertView(
-                insights,
-                lang,
-                event_id,
-                started,
-                holding.get(lang),
-                int(data.get("updates", 0)) + 1,
-                now,
-                calming=True,
-                score=float(data.get("peak_score", 0.0)),
-            )
-            return await self._deliverer.update(ref_key, activity_id, self._render(view))
-
-        return list(await asyncio.gather(*(refresh(r, a) for r, a in deliveries.items())))
+        return await self._refresh_cards(
+            data,
+            insights,
+            event_id,
+            now,
+            int(data.get("updates", 0)) + 1,
+            calming=True,
+            score=float(data.get("peak_score", 0.0)),
+        )
 
     async def _holding(self, insights: Insights, langs: set[str]) -> dict[str, str | None]:
         out: dict[str, str | None] = {}
@@ -573,7 +562,28 @@ class AlertService:
             return AlertReport(tenant_id, CrisisLevel.ALERT, "error", event_id)
         if written is None:
             return AlertReport(tenant_id, CrisisLevel.ALERT, "error", event_id)
-        data = written["data"]
+        outcomes = await self._refresh_cards(
+            written["data"],
+            insights,
+            event_id,
+            now,
+            updates,
+            volume=self._view_figures(detection) if detection is not None else (),
+            score=score,
+        )
+        return AlertReport(tenant_id, CrisisLevel.ALERT, "updated", event_id, outcomes)
+
+    async def _refresh_cards(
+        self,
+        data: JSON,
+        insights: Insights,
+        event_id: str,
+        now: datetime,
+        updates: int,
+        **view: Any,
+    ) -> list[DeliveryOutcome]:
+        """Update every card sent for the event (its record's deliveries), in its reader's
+        language, with the event's holding statement."""
         started = datetime.fromisoformat(str(data["started_at"]))
         langs: dict[str, str] = data.get("langs", {})
         holding: dict[str, str] = data.get("holding", {})
@@ -581,23 +591,12 @@ class AlertService:
 
         async def refresh(ref_key: str, activity_id: str) -> DeliveryOutcome:
             lang = langs.get(ref_key, "fr")
-            view = AlertView(
-                insights,
-                lang,
-                event_id,
-                started,
-                holding.get(lang),
-                updates,
-                now,
-                volume=self._view_figures(detection) if detection is not None else (),
-                score=score,
+            card = AlertView(
+                insights, lang, event_id, started, holding.get(lang), updates, now, **view
             )
-            return await self._deliverer.update(ref_key, activity_id, self._render(view))
+            return await self._deliverer.update(ref_key, activity_id, self._render(card))
 
-        outcomes: Sequence[DeliveryOutcome] = await asyncio.gather(
-            *(refresh(r, a) for r, a in deliveries.items())
-        )
-        return AlertReport(tenant_id, CrisisLevel.ALERT, "updated", event_id, list(outcomes))
+        return list(await asyncio.gather(*(refresh(r, a) for r, a in deliveries.items())))
 
 
 def _hourly(series: CountSeries) -> dict[datetime, int]:
