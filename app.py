@@ -35,10 +35,10 @@ from bot.domain.drafts import Person
 from bot.i18n import language_of, t
 from bot.logs import correlation_id, quiet_azure_sdk, setup_logging
 from bot.ports.clock import Clock, SystemClock
-from bot.ports.language import Intent, LanguageEngine, Period, Understanding
+from bot.ports.language import LISTENING_INTENTS, Intent, LanguageEngine, Period, Understanding
 from bot.ports.posts import PostSource
 from bot.ports.store import StorageError, StorageUnavailable, Store
-from bot.services.ask import LISTENING_INTENTS, AskService
+from bot.services.ask import AskService
 from bot.services.drafting import DraftingService, insights_context
 from bot.services.editorial_store import EditorialStore
 from bot.services.insights import InsightsService

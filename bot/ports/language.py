@@ -28,6 +28,19 @@ class Intent(StrEnum):
     UNKNOWN = "unknown"
 
 
+LISTENING_INTENTS = frozenset(
+    {
+        Intent.PULSE,
+        Intent.TOPIC,
+        Intent.COMPETITORS,
+        Intent.CRISIS,
+        Intent.TRENDS,
+        Intent.SHOW_POSTS,
+    }
+)
+"""Intents answered from what is said on X (listening and analysis)."""
+
+
 class Period(StrEnum):
     TODAY = "today"
     YESTERDAY = "yesterday"

@@ -43,16 +43,6 @@ from bot.services.insights import Focus, Insights, InsightsService
 
 logger = logging.getLogger(__name__)
 
-LISTENING_INTENTS = frozenset(
-    {
-        Intent.PULSE,
-        Intent.TOPIC,
-        Intent.COMPETITORS,
-        Intent.CRISIS,
-        Intent.TRENDS,
-        Intent.SHOW_POSTS,
-    }
-)
 _URL_RE = re.compile(r"https?://\S+", re.IGNORECASE)
 _HANDLE_RE = re.compile(r"(?<![\w@])@(\w{1,15})")
 _MARKUP_RE = re.compile(r"<[^>]{0,200}>|!?\[([^\]]{0,200})\]\([^)]{0,500}\)")

@@ -33,44 +33,13 @@ from bot.domain.understanding.slots import (
 )
 from bot.domain.understanding.text import Prepared, prepare
 from bot.ports.embeddings import SentenceEncoder
-from bot.ports.language import Intent, Period, Understanding, Vocabulary
+from bot.ports.language import LISTENING_INTENTS, Intent, Period, Understanding, Vocabulary
 
 __all__ = ["SAFE_UNDER_INJECTION", "understand"]
 
-SAFE_UNDER_INJECTION: Final = frozenset(
-    {
-        Intent.PULSE,
-        Intent.TOPIC,
-        Intent.COMPETITORS,
-        Intent.CRISIS,
-        Intent.TRENDS,
-        Intent.SHOW_POSTS,
-        Intent.EXPLAIN,
-        Intent.HELP,
-    }
-)
+SAFE_UNDER_INJECTION: Final = LISTENING_INTENTS | {Intent.EXPLAIN, Intent.HELP}
 """A message that also tries to steer the bot may only read, never act."""
-_INHERITABLE: Final = frozenset(
-    {
-        Intent.PULSE,
-        Intent.TOPIC,
-        Intent.COMPETITORS,
-        Intent.CRISIS,
-        Intent.TRENDS,
-        Intent.SHOW_POSTS,
-        Intent.SHOULD_RESPOND,
-        Intent.DRAFT,
-        Intent.EXPLAIN,
-    }
-)
-_LISTENING: Final = (
-    Intent.PULSE,
-    Intent.TOPIC,
-    Intent.COMPETITORS,
-    Intent.CRISIS,
-    Intent.TRENDS,
-    Intent.SHOW_POSTS,
-)
+_INHERITABLE: Final = LISTENING_INTENTS | {Intent.SHOULD_RESPOND, Intent.DRAFT, Intent.EXPLAIN}
 _MASKS: Final = {
     "fr": {"own": "notre entreprise", "competitor": "le concurrent", "product": "notre produit"},
     "en": {"own": "our company", "competitor": "the competitor", "product": "our product"},
@@ -162,7 +131,7 @@ def _follow_up(
         return base
     if lex.more.search(t.canon) and n <= 5 and not slot:
         return replace(base, intent=Intent.SHOW_POSTS)
-    intent: Intent = previous.intent if previous.intent in _LISTENING else Intent.PULSE
+    intent: Intent = previous.intent if previous.intent in LISTENING_INTENTS else Intent.PULSE
     if label in (Intent.CRISIS, Intent.TRENDS, Intent.SHOW_POSTS) and pred.confidence >= 0.4:
         intent = Intent(label)
     out = replace(base, intent=intent)
