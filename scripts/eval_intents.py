@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bot.clients.demo.corpus import DEFAULT_PROFILE_PATH  # noqa: E402
-from bot.domain.text import fold_accents  # noqa: E402
+from bot.domain.text import fold_words  # noqa: E402
 from bot.domain.watch import WatchProfile  # noqa: E402
 from bot.ports.language import Intent, Period, Understanding, Vocabulary  # noqa: E402
 
@@ -80,10 +80,6 @@ class Report:
     def slot(self, name: str) -> tuple[float, int]:
         values = self.slots.get(name, [])
         return (sum(values) / len(values) if values else 0.0), len(values)
-
-
-def _fold(text: str) -> str:
-    return " ".join(fold_accents(str(text)).lower().replace("'", " ").replace("-", " ").split())
 
 
 def _previous(raw: dict[str, Any] | None) -> Understanding | None:
@@ -152,7 +148,7 @@ def evaluate(name: str, items: list[Item], read: Reader) -> Report:
 def _slot_checks(got: Understanding) -> dict[str, Callable[[Any], bool]]:
     return {
         "period": lambda v: got.period.value == v,
-        "topic": lambda v: got.topic is not None and _fold(v) in _fold(got.topic),
+        "topic": lambda v: got.topic is not None and fold_words(str(v)) in fold_words(got.topic),
         "competitor": lambda v: got.competitor == v,
         "post_ref": lambda v: got.post_ref == str(v),
         "follow_up": lambda v: got.follow_up is bool(v),

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.domain.understanding.lexicon import fold  # noqa: E402
+from bot.domain.text import fold_words  # noqa: E402
 from bot.domain.understanding.model import MODEL_FILE, char_ngrams  # noqa: E402
 
 CONTENT = ROOT / "content" / "intents"
@@ -107,11 +107,11 @@ def vocabulary(
     for key in ("topic", "product"):
         for lang in ("fr", "en"):
             for value in _choices(fillers, key, lang):
-                filler_words |= set(fold(value).split())
+                filler_words |= set(fold_words(value).split())
     vocab: set[str] = set(filler_words)
     generic: set[str] = set()
     for p in phrasings:
-        words = set(fold(PLACEHOLDER_RE.sub(" ", p.text)).split())
+        words = set(fold_words(PLACEHOLDER_RE.sub(" ", p.text)).split())
         vocab |= words
         if p.label in GENERIC_LABELS:
             generic |= words

@@ -113,9 +113,9 @@ def test_a_linked_post_is_a_should_respond_question() -> None:
     ],
 )
 def test_periods(text: str, period: Period, day: date | None, daypart: str | None) -> None:
-    from bot.domain.understanding.lexicon import fold
+    from bot.domain.text import fold_words
 
-    found = find_period(f" {fold(text)} ", text, lexicon(), TODAY)
+    found = find_period(f" {fold_words(text)} ", text, lexicon(), TODAY)
     assert found is not None and found.period is period
     assert found.day == day and found.daypart == daypart
 

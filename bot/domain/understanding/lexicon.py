@@ -9,26 +9,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
 import yaml
 
-from bot.domain.text import fold_accents
+from bot.domain.text import fold_words as fold
 
-__all__ = ["LEXICON_FILE", "Lexicon", "fold", "lexicon", "phrase_regex"]
+__all__ = ["LEXICON_FILE", "Lexicon", "lexicon", "phrase_regex"]
 
 LEXICON_FILE: Final = (
     Path(__file__).resolve().parents[3] / "content" / "understanding" / "lexicon.yaml"
 )
-_WORD_RE: Final = re.compile(r"[a-z0-9]+")
-
-
-@lru_cache(maxsize=8192)
-def fold(text: str) -> str:
-    """Lower case, no accents, words separated by single spaces."""
-    return " ".join(_WORD_RE.findall(fold_accents(text).lower()))
 
 
 def phrase_regex(phrases: Iterable[str]) -> re.Pattern[str]:

@@ -18,7 +18,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from bot.domain.understanding.lexicon import fold
+from bot.domain.text import fold_words
 from bot.ports.language import Intent
 
 __all__ = [
@@ -40,7 +40,7 @@ CONVERSATIONAL: Final = frozenset({"revise", "follow_up"})
 def char_ngrams(text: str) -> list[str]:
     """Character 2- to 4-grams of each folded word, padded with spaces (" ab", "abc", "bc ")."""
     grams: list[str] = []
-    for word in fold(text).split():
+    for word in fold_words(text).split():
         padded = f" {word} "
         for n in (2, 3, 4):
             grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))

@@ -19,7 +19,8 @@ from datetime import date
 from typing import Final
 
 from bot.domain.language import detect_language
-from bot.domain.understanding.lexicon import Lexicon, fold, lexicon
+from bot.domain.text import fold_words
+from bot.domain.understanding.lexicon import Lexicon, lexicon
 from bot.domain.understanding.model import NON_REQUESTS, IntentModel, Prediction, intent_model
 from bot.domain.understanding.periods import FoundPeriod, find_period
 from bot.domain.understanding.slots import (
@@ -99,7 +100,7 @@ def _masked(t: Prepared, names: _Names, lang: str) -> str:
 
 def _injection(t: Prepared, lex: Lexicon) -> bool:
     folded = " ".join(t.tokens)
-    return any(p.search(folded) or p.search(fold(t.original)) for p in lex.injection)
+    return any(p.search(folded) or p.search(fold_words(t.original)) for p in lex.injection)
 
 
 def _follow_up(
@@ -198,7 +199,7 @@ def understand(
     tenant_words = {
         w
         for name in (*vocab.own_names, *vocab.competitors, *vocab.topics)
-        for w in fold(name).split()
+        for w in fold_words(name).split()
     }
     t = prepare(text, lex, model.vocab | lex.words, model.vocab_list, tenant_words)
     lang = _lang(t, lex, lang_hint, previous)
@@ -212,7 +213,7 @@ def understand(
     names = _Names(
         competitor=competitor
         or unknown_competitor(
-            t, lex, model.vocab | {w for n in vocab.own_names for w in fold(n).split()}
+            t, lex, model.vocab | {w for n in vocab.own_names for w in fold_words(n).split()}
         ),
         own=find_name(t, vocab.own_names),
         product=find_name(t, vocab.topics),

@@ -12,9 +12,8 @@ import re
 from collections.abc import Collection, Sequence
 from typing import Final
 
-from rapidfuzz.distance import OSA
-
-from bot.domain.understanding.lexicon import Lexicon, fold
+from bot.domain.text import distance, fold_words
+from bot.domain.understanding.lexicon import Lexicon
 from bot.domain.understanding.text import Prepared
 
 __all__ = [
@@ -49,14 +48,14 @@ def post_ref(text: str) -> str | None:
 def find_name(t: Prepared, names: Sequence[str]) -> tuple[str, int, int] | None:
     """The first of `names` found in the text (exact, or one typo from five letters)."""
     for name in names:
-        parts = fold(name).split()
+        parts = fold_words(name).split()
         if not parts:
             continue
         n = len(parts)
         for i in range(len(t.tokens) - n + 1):
             if all(
                 t.tokens[i + k] == part
-                or (len(part) >= 5 and OSA.distance(t.tokens[i + k], part, score_cutoff=1) <= 1)
+                or (len(part) >= 5 and distance(t.tokens[i + k], part, 1) <= 1)
                 for k, part in enumerate(parts)
             ):
                 return name, i, i + n
@@ -158,10 +157,10 @@ def topic_after(
 
 def self_topic(topic: str, own: Sequence[str], lex: Lexicon) -> bool:
     """A "topic" that is only us ("nous", "Velora", "our brand")."""
-    words = fold(topic).split()
+    words = fold_words(topic).split()
     if words and words[0] in lex.self_words:
         return True
-    own_words = {w for name in own for w in fold(name).split()}
+    own_words = {w for name in own for w in fold_words(name).split()}
     return bool(words) and set(words) <= (lex.self_words | lex.lead_words | own_words | {"s"})
 
 

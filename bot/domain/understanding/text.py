@@ -9,10 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final
 
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
-from bot.domain.text import fold_accents, strip_hidden
+from bot.domain.text import closest, fold_with_index, strip_hidden
 from bot.domain.understanding.lexicon import Lexicon
 
 __all__ = ["MAX_INPUT", "Prepared", "prepare"]
@@ -48,28 +45,14 @@ class Prepared:
         return self.original[self.spans[i][0] : self.spans[j - 1][1]]
 
 
-def _fold_with_index(original: str) -> tuple[str, list[int]]:
-    if original.isascii():
-        folded = original.lower().replace("'", " ")
-        return folded, list(range(len(folded)))
-    chars: list[str] = []
-    index: list[int] = []
-    for i, ch in enumerate(original):
-        f = " " if ch in "'’" else fold_accents(ch).lower()
-        chars.append(f)
-        index.extend([i] * len(f))
-    return "".join(chars), index
-
-
 def correct(token: str, vocab: Collection[str], choices: list[str]) -> str:
     """The closest vocabulary word to a token that is not in it, or the token itself."""
     if len(token) < 4 or token in vocab or not token.isalpha():
         return token
     limit = 2 if len(token) >= 8 else 1
-    found = process.extractOne(token, choices, scorer=OSA.distance, score_cutoff=limit)
-    if found is None:
+    cand = closest(token, choices, limit)
+    if cand is None:
         return token
-    cand = str(found[0])
     if len(cand) < 4 or (cand[0] != token[0] and cand[:2] != token[1::-1]):
         return token  # first letters are rarely mistyped: "folding" is not "holding"
     return cand
@@ -85,7 +68,7 @@ def prepare(
     """Tokens of `text`. `vocab`/`choices`: the known words (a set, and the same as a list for
     rapidfuzz); `names`: folded words of the tenant's names, never corrected."""
     original = strip_hidden(text[:MAX_INPUT])
-    folded, index = _fold_with_index(original)
+    folded, index = fold_with_index(original)
     tokens: list[str] = []
     spans: list[tuple[int, int]] = []
     changed: list[tuple[int, int, str]] = []

@@ -1,5 +1,7 @@
 """Text normalisation and tokenisation for posts on X (French and English).
 
+Import these from :mod:`bot.domain.text`, which also holds folding, stemming and similarity.
+
 Pure functions, standard library only, written for throughput (tens of thousands of posts per
 second per core): ASCII fast paths, ``str.translate`` tables and one compiled regex per job.
 
