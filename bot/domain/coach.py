@@ -24,7 +24,6 @@ import hashlib
 import itertools
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,8 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.domain.text import distance, fold, stem
 
 CONTENT_DIR = Path(__file__).resolve().parents[2] / "content" / "coach"
 KNOWLEDGE_FILES = ("glossary.yaml", "good_practice.yaml", "how_x_works_2026.yaml")
@@ -212,63 +213,7 @@ _ALIASES: Mapping[str, str] = {
     "certified": "verifi",
 }
 
-# Longest first; a stem keeps at least three letters.
-_SUFFIXES: tuple[tuple[str, str], ...] = (
-    ("issements", ""),
-    ("issement", ""),
-    ("ations", ""),
-    ("ation", ""),
-    ("ements", ""),
-    ("ement", ""),
-    ("ments", ""),
-    ("ment", ""),
-    ("ingly", ""),
-    ("ings", ""),
-    ("ing", ""),
-    ("ions", ""),
-    ("ion", ""),
-    ("euses", ""),
-    ("euse", ""),
-    ("eurs", ""),
-    ("eur", ""),
-    ("ites", ""),
-    ("ite", ""),
-    ("ies", "y"),
-    ("ied", "y"),
-    ("ees", ""),
-    ("ee", ""),
-    ("ed", ""),
-    ("es", ""),
-    ("er", ""),
-    ("ez", ""),
-    ("ir", ""),
-    ("ly", ""),
-    ("s", ""),
-    ("e", ""),
-)
-
 _TOKEN = re.compile(r"[a-z0-9]+")
-_MIN_STEM = 3
-
-
-def fold(text: str) -> str:
-    """Lower case, no accents, typographic apostrophes and ligatures made plain."""
-    text = text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae")
-    text = text.replace("’", "'").replace("ʼ", "'")
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def stem(token: str) -> str:
-    """A light French/English suffix stripper, applied alike to content and questions."""
-    if len(token) <= _MIN_STEM or token.isdigit():
-        return token
-    for suffix, replacement in _SUFFIXES:
-        if token.endswith(suffix):
-            candidate = token[: -len(suffix)] + replacement
-            if len(candidate) >= _MIN_STEM:
-                return candidate
-    return token
 
 
 def terms(text: str) -> list[str]:
@@ -292,25 +237,6 @@ def _terms_with_words(text: str) -> list[tuple[str, str]]:
 
 def _bigrams(tokens: Sequence[str]) -> list[str]:
     return [f"{a}_{b}" for a, b in itertools.pairwise(tokens)]
-
-
-def _edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance, giving up (returning limit + 1) beyond `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, start=1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
 
 
 # --------------------------------------------------------------------------- index
@@ -547,10 +473,10 @@ class CoachKnowledge:
         for candidate in self._unigrams:
             if candidate[0] != token[0] and limit == 1:
                 continue
-            distance = _edit_distance(token, candidate, limit)
-            if distance > limit:
+            dist = distance(token, candidate, limit)
+            if dist > limit:
                 continue
-            key = (distance, -self._idf[candidate], candidate)
+            key = (dist, -self._idf[candidate], candidate)
             if best is None or key < best:
                 best = key
         return None if best is None else best[2]

@@ -18,7 +18,7 @@ from typing import Final, Literal
 
 import yaml
 
-from bot.domain.editorial import fold
+from bot.domain.text import fold
 
 __all__ = [
     "ClaimHit",
@@ -96,7 +96,7 @@ def find_claims(text: str) -> list[ClaimHit]:
 
 
 def scan_folded(folded: str) -> list[ClaimHit]:
-    """`find_claims` on text already folded (`editorial.fold`); offsets are into it."""
+    """`find_claims` on text already folded (`bot.domain.text.fold`); offsets are into it."""
     entries = lexicon()
     hits = []
     for m in _scanner().finditer(folded):
