@@ -45,7 +45,7 @@ from botbuilder.dialogs import (
     WaterfallStepContext,
 )
 
-from bot.domain.text import fold_accents
+from bot.domain.text import fold
 from bot.i18n import language_of, t
 from bot.ports.language import EngineError, Intent, Understanding
 from bot.services.drafting import DraftingService, Source, Variant, revision_of
@@ -110,7 +110,7 @@ _SUBJECT_LIKE: Final = frozenset(
 def draft_command(text: str | None) -> str | None:
     """ "reprendre le brouillon" / "resume the draft" (back to the draft set aside): the
     language it was said in, else None."""
-    folded = " ".join(re.sub(r"[?!.,;:«»\"]", " ", fold_accents(command_of(text))).split())
+    folded = " ".join(re.sub(r"[?!.,;:«»\"]", " ", fold(command_of(text))).split())
     return next((lang for lang, words in _RESUME_WORDS.items() if folded in words), None)
 
 
@@ -151,8 +151,8 @@ def is_new_question(
     if u.intent is Intent.DRAFT:
         if u.follow_up:
             return False
-        topic = fold_accents((u.topic or "").lower()).strip()
-        return bool(topic) and topic != fold_accents((brief or "").lower()).strip()
+        topic = fold(u.topic or "").strip()
+        return bool(topic) and topic != fold(brief or "").strip()
     if u.intent is Intent.UNKNOWN:
         return u.reason in _LET_GO_REASONS and u.confidence >= threshold
     return not u.follow_up and u.confidence >= threshold

@@ -53,7 +53,7 @@ from botbuilder.schema import ActivityTypes
 
 from bot.domain.defaults import default_editorial_line
 from bot.domain.editorial import EditorialLine
-from bot.domain.text import fold_accents
+from bot.domain.text import fold
 from bot.i18n import language_of, t, t_list
 from bot.teams.activity import tenant_of
 from bot.teams.cards import Card, adaptive_card, bullets, card_activity, message_action, text_block
@@ -98,7 +98,7 @@ _SKIP: Final = frozenset(
 
 def _norm(text: str | None) -> str:
     """A command as typed: lower case, no accents, no mention markup, no end punctuation."""
-    folded = fold_accents(command_of(text)).replace("’", "'")
+    folded = fold(command_of(text))
     folded = re.sub(r"[?!.,;:«»\"]", " ", folded)
     return " ".join(folded.split())
 

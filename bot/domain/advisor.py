@@ -44,13 +44,13 @@ reply must be posted by hand [API_REPLY_NOT_ALLOWED].
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum, StrEnum
 from typing import Any
 
+from bot.domain.text import fold
 from bot.ports.posts import Post
 
 
@@ -191,13 +191,8 @@ class Advice:
 # --------------------------------------------------------------------------- heuristics
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _pattern(words: Sequence[str]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(_fold(w)) for w in sorted(words, key=len, reverse=True))
+    alternatives = "|".join(re.escape(fold(w)) for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
 
 
@@ -272,11 +267,11 @@ def infer_author_type(
     policy = policy or EditorialPolicy()
     author = post.author
     handle = author.handle.lstrip("@").lower()
-    bio = _fold(author.description)
+    bio = fold(author.description)
     if handle in policy.competitor_handles:
         return AuthorType.COMPETITOR
     for company in policy.company_names:
-        name = _fold(company)
+        name = fold(company)
         if name and _employee_of(name).search(bio):
             return AuthorType.EMPLOYEE
     if _JOURNALIST_WORDS.search(bio):
@@ -288,7 +283,7 @@ def infer_author_type(
         and _INFLUENCER_WORDS.search(bio)
     ):
         return AuthorType.INFLUENCER
-    if _CUSTOMER_WORDS.search(_fold(post.text)) or _CUSTOMER_WORDS.search(bio):
+    if _CUSTOMER_WORDS.search(fold(post.text)) or _CUSTOMER_WORDS.search(bio):
         return AuthorType.CUSTOMER
     return AuthorType.UNKNOWN
 
@@ -316,7 +311,7 @@ def detect_signals(
     safety_issue: bool | None = None,
 ) -> Signals:
     """Content signals from FR/EN keywords; an explicit flag always wins over the heuristic."""
-    folded = _fold(text)
+    folded = fold(text)
     without_links = re.sub(r"https?://\S+", " ", folded)
     without_handles = re.sub(r"[@#]\w+", " ", without_links).strip()
     inferred_question = "?" in without_links or bool(_QUESTION_START.match(without_handles))

@@ -30,7 +30,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Final, Literal
@@ -38,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 from bot.domain.compliance import ComplianceReport, Finding, check
 from bot.domain.editorial import EditorialLine, Severity
 from bot.domain.grounding import allowed_numbers, unsupported_numbers
+from bot.domain.text import fold_words
 from bot.ports.language import DraftRequest, EngineError, LanguageEngine, PostDraft, SamplePost
 from bot.services.editorial_store import EditorialStore
 
@@ -130,16 +130,10 @@ _REVISIONS: Final[tuple[tuple[tuple[str, ...], str, str | None], ...]] = (
 )  # fmt: skip
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w\s]", " ", folded).split())
-
-
 def revision_of(text: str) -> Revision:
     """ "plus court" → shorter; "en anglais" → in English (and lang "en"); anything else is
     passed to the engine as written (bounded)."""
-    folded = _fold(text)
+    folded = fold_words(text)
     for cues, instruction, lang in _REVISIONS:
         if folded in cues or any(re.search(rf"\b{re.escape(c)}\b", folded) for c in cues):
             return Revision(instruction, lang)

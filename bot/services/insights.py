@@ -18,7 +18,7 @@ from bot.domain.analysis.themes import topic_matches
 from bot.domain.costs import CostLine
 from bot.domain.queries import build_queries, term_operator
 from bot.domain.sentiment import TextAnalysis, analyse_texts
-from bot.domain.text import fold_accents
+from bot.domain.text import fold
 from bot.domain.understanding.periods import period_bounds
 from bot.domain.watch import WatchProfile
 from bot.ports.clock import Clock
@@ -310,9 +310,9 @@ class InsightsService:
         if focus is Focus.SECTOR and sets.sector is not None:
             return "sector", sets.sector.queries
         if focus is Focus.COMPETITOR and sets.competitors:
-            wanted = fold_accents((competitor or "").lower())
+            wanted = fold(competitor or "")
             for qs in sets.competitors:
-                if wanted and wanted in fold_accents(qs.label.lower()):
+                if wanted and wanted in fold(qs.label):
                     return qs.label, qs.queries
             merged = tuple(q for qs in sets.competitors for q in qs.queries)
             return "competitors", merged

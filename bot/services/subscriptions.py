@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clients.store.records import cas_update, make_record, parse_record
-from bot.domain.text import fold_accents
+from bot.domain.text import fold
 from bot.ports.clock import Clock
 from bot.ports.store import JSON, Store
 
@@ -186,7 +186,7 @@ _TIME_RE = re.compile(
 
 
 def _norm(text: str) -> str:
-    folded = fold_accents(text.lower()).replace("’", "'")
+    folded = fold(text)
     folded = re.sub(r"[!?,;«»\"()]", " ", folded)
     return re.sub(r"\s+", " ", folded).strip()
 

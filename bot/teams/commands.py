@@ -5,8 +5,8 @@ indicator for them) and by the dialogs' interruptions (dialogs/interruptions.py)
 from __future__ import annotations
 
 import re
-import unicodedata
 
+from bot.domain.text import nfc_lower
 from bot.i18n import language_of
 from bot.teams.activity import strip_mentions
 
@@ -29,7 +29,7 @@ def command_of(text: str | None) -> str:
     if not text:
         return ""
     text = strip_mentions(text)  # Teams mentions of the bot in channels
-    text = unicodedata.normalize("NFC", text).strip().lower()
+    text = nfc_lower(text).strip()
     text = re.sub(r"[\s!.]+$", "", text)
     return text
 

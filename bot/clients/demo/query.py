@@ -10,10 +10,11 @@ Other operators raise `QuerySyntaxError` rather than silently matching nothing.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+
+from bot.domain.text import nfc_lower
 
 MAX_QUERY_LENGTH = 512
 
@@ -76,7 +77,7 @@ def features(
     is_quote: bool = False,
     verified: bool = False,
 ) -> PostFeatures:
-    low = unicodedata.normalize("NFC", text).lower()
+    low = nfc_lower(text)
     words = _WORD_RE.findall(low)
     return PostFeatures(
         words=frozenset(words),
@@ -203,7 +204,7 @@ class _Parser:
 
 
 def _phrase(value: str) -> Matcher:
-    words = _WORD_RE.findall(unicodedata.normalize("NFC", value).lower())
+    words = _WORD_RE.findall(nfc_lower(value))
     if not words:
         needle = value.lower()
         return lambda p: needle in p.text
@@ -212,7 +213,7 @@ def _phrase(value: str) -> Matcher:
 
 
 def _word(value: str) -> Matcher:
-    low = unicodedata.normalize("NFC", value).lower()
+    low = nfc_lower(value)
     if low.startswith("#") and len(low) > 1:
         tag = low[1:]
         return lambda p: tag in p.hashtags
