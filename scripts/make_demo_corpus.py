@@ -411,55 +411,23 @@ INJECTIONS = [
 ]
 
 
+STORY = DATA["story"]
+
+
+def post(key: str, at: datetime) -> Draft:
+    """The story's own post `key` (`story.posts` in demo_corpus.yaml), at `at`."""
+    fields = dict(STORY["posts"][key])
+    author = people[fields.pop("handle")]
+    text, lang, sentiment, theme = (fields.pop(k) for k in ("text", "lang", "sentiment", "theme"))
+    return Draft(at, author, text, lang, sentiment, theme, **fields)
+
+
 def story() -> None:
     # Launch of the Velora Cargo 2.
-    official = add(
-        Draft(
-            LAUNCH,
-            people["velora"],
-            "Le voici. Velora Cargo 2 : double batterie PowerCell, 200 kg de charge, assemblé à Lyon. "
-            "Disponible en précommande dès aujourd'hui. #VeloraCargo2",
-            "fr",
-            "pos",
-            "launch",
-            reach=8,
-            own=True,
-        )
-    )
-    add(
-        Draft(
-            LAUNCH + timedelta(minutes=4),
-            people["camille_arnaud"],
-            "Trois ans de travail pour ce vélo. Fière de l'équipe @velora qui lance aujourd'hui le "
-            "Velora Cargo 2. Merci à nos 60 000 clients pour leurs retours. #VeloraCargo2",
-            "fr",
-            "pos",
-            "launch",
-            reach=4,
-        )
-    )
-    article = add(
-        Draft(
-            LAUNCH + timedelta(minutes=35),
-            people["mobilite_mag"],
-            "Velora dévoile le Velora Cargo 2 : deux batteries, 200 kg de charge utile, 3 990 €. Notre premier essai.",
-            "fr",
-            "neu",
-            "launch",
-            reach=3,
-        )
-    )
-    add(
-        Draft(
-            LAUNCH + timedelta(hours=3),
-            people["ebike_nerd"],
-            "First ride on the Velora Cargo 2 from Lyon. Dual battery, smooth motor, pricey. Full review Sunday.",
-            "en",
-            "pos",
-            "launch",
-            reach=4,
-        )
-    )
+    official = add(post("launch_velora", LAUNCH))
+    add(post("launch_camille_arnaud", LAUNCH + timedelta(minutes=4)))
+    article = add(post("launch_mobilite_mag", LAUNCH + timedelta(minutes=35)))
+    add(post("launch_ebike_nerd", LAUNCH + timedelta(hours=3)))
     for at in spread(LAUNCH + timedelta(minutes=10), 170, half_life_h=9):
         lang = "fr" if chance(0.75) else "en"
         sentiment = weighted({"pos": 0.55, "neu": 0.28, "neg": 0.17})
@@ -472,20 +440,9 @@ def story() -> None:
         add(Draft(at, people.public(lang), text, lang, sentiment, "launch", quote_of=quote))
 
     # The crisis: a journalist's thread, then the wave.
-    thread_text = [
-        "🧵 ENQUÊTE. Trois incendies en six mois, des batteries PowerCell qui gonflent, des clients "
-        "liés par des clauses de confidentialité. Ce que Velora ne dit pas sur ses vélos cargo. 1/5",
-        "À Nantes, Bordeaux et Lille, trois Velora Cargo ont pris feu pendant la charge. Deux dans "
-        "des garages, un dans un local vélo d'immeuble. 2/5",
-        "Selon d'anciens salariés, des défauts de cellules étaient connus en interne dès le printemps. "
-        "Velora aurait remplacé des batteries discrètement, contre signature d'un accord. 3/5",
-        "Contactée, la société Velora n'a pas répondu à nos questions précises. 4/5",
-        "Notre enquête complète sur le site du @quotidientech. Si vous avez un Velora Cargo, ne le "
-        "chargez pas sans surveillance en attendant des réponses. 5/5",
-    ]
     root: Draft | None = None
     previous: Draft | None = None
-    for i, text in enumerate(thread_text):
+    for i, text in enumerate(STORY["thread_text"]):
         previous = add(
             Draft(
                 CRISIS + timedelta(minutes=2 + i),
@@ -501,51 +458,7 @@ def story() -> None:
         )
         root = root or previous
     assert root is not None
-    voices = [
-        (
-            9,
-            "quotidientech",
-            "fr",
-            "Batteries PowerCell : notre enquête sur les incendies de vélos cargo Velora",
-            25,
-        ),
-        (
-            24,
-            "ebike_nerd",
-            "en",
-            "Big if true. A French investigation says Velora cargo e-bike batteries caught fire and owners were asked to sign NDAs. Velora owners, charge outdoors for now.",
-            20,
-        ),
-        (
-            38,
-            "conso_alerte",
-            "fr",
-            "Nous demandons à @velora un rappel préventif des batteries PowerCell et la levée de toute clause de confidentialité. Consommateurs concernés : écrivez-nous.",
-            18,
-        ),
-        (
-            52,
-            "tom_whitaker",
-            "en",
-            "Velora, one of Europe's fastest-growing e-bike makers, faces battery fire allegations after a French press investigation. Velora has not commented yet.",
-            14,
-        ),
-        (
-            58,
-            "velotaf_paris",
-            "fr",
-            "Je roule en Velora depuis 3 ans et je vous l'ai souvent recommandé. Là j'attends des réponses claires de @velora, vite.",
-            12,
-        ),
-        (
-            75,
-            "urbanwheels_mag",
-            "en",
-            "Velora battery fire claims: what we know so far about the PowerCell packs",
-            15,
-        ),
-    ]
-    for minutes, handle, lang, text, reach in voices:
+    for minutes, handle, lang, text, reach in STORY["voices"]:
         add(
             Draft(
                 CRISIS + timedelta(minutes=minutes),
@@ -561,20 +474,7 @@ def story() -> None:
                 quote_of=root if handle in {"ebike_nerd", "velotaf_paris"} else None,
             )
         )
-    statement = add(
-        Draft(
-            CRISIS + timedelta(hours=3, minutes=40),
-            people["velora"],
-            "Nous avons pris connaissance des accusations publiées ce soir. La sécurité de nos clients est notre "
-            "priorité absolue. Aucun rappel n'est à ce jour demandé par les autorités. Nous répondrons point par point demain.",
-            "fr",
-            "neu",
-            "battery_safety",
-            reach=10,
-            crisis=True,
-            own=True,
-        )
-    )
+    statement = add(post("battery_safety_velora", CRISIS + timedelta(hours=3, minutes=40)))
 
     def react(at: datetime, weights: dict[str, float]) -> None:
         lang = "fr" if chance(0.72) else "en"
@@ -620,31 +520,10 @@ def story() -> None:
 
     # Tuesday: share price, detailed answer, copy-paste campaign.
     tuesday = CRISIS + timedelta(hours=15)  # 09:00 Paris
-    add(
-        Draft(
-            tuesday + timedelta(minutes=5),
-            people["bourse_flash"],
-            "$VLRA chute de 14 % à l'ouverture après les accusations sur les batteries de Velora.",
-            "fr",
-            "neg",
-            "stock",
-            reach=6,
-            crisis=True,
-        )
-    )
+    add(post("stock_bourse_flash", tuesday + timedelta(minutes=5)))
     for at in spread(tuesday + timedelta(minutes=10), 18, half_life_h=5):
         lang = "fr" if chance(0.8) else "en"
-        text = (
-            pick(
-                [
-                    "$VLRA dégringole, je renforce ou je sors ?",
-                    "Velora $VLRA : la chute est-elle exagérée ?",
-                    "$VLRA -14 %, le marché sanctionne Velora",
-                ]
-            )
-            if lang == "fr"
-            else pick(["$VLRA down 14% on the battery story", "Buying the dip on $VLRA? Risky"])
-        )
+        text = pick(STORY["stock_fr"]) if lang == "fr" else pick(STORY["stock_en"])
         add(
             Draft(
                 at,
@@ -656,20 +535,7 @@ def story() -> None:
                 crisis=True,
             )
         )
-    add(
-        Draft(
-            tuesday + timedelta(hours=2),
-            people["velora"],
-            "Batteries PowerCell : nos réponses. Les trois sinistres cités font l'objet d'expertises indépendantes. "
-            "Aucune clause de confidentialité n'empêche un client de parler de sécurité.",
-            "fr",
-            "neu",
-            "battery_safety",
-            reach=6,
-            crisis=True,
-            own=True,
-        )
-    )
+    add(post("battery_safety_velora_2", tuesday + timedelta(hours=2)))
     for at in spread(tuesday + timedelta(hours=1), 72, half_life_h=6):
         base = pick(CAMPAIGN_BASE)
         if chance(0.3):
@@ -690,30 +556,8 @@ def story() -> None:
         )
 
     # Wednesday morning: the CEO's interview.
-    interview = add(
-        Draft(
-            INTERVIEW,
-            people["radiocite"],
-            "« Aucune de nos batteries n'a été mise en cause par une enquête officielle. Nous lançons malgré tout "
-            "un contrôle gratuit de toutes les PowerCell. » Camille Arnaud, PDG de Velora, ce matin sur Radio Cité.",
-            "fr",
-            "neu",
-            "leadership",
-            reach=12,
-        )
-    )
-    add(
-        Draft(
-            INTERVIEW + timedelta(minutes=50),
-            people["camille_arnaud"],
-            "Ce matin sur @radiocite : contrôle gratuit de toutes les batteries PowerCell, en atelier ou à domicile. "
-            "Nous devons cette transparence à nos clients. Inscriptions sur l'appli Velora Ride.",
-            "fr",
-            "neu",
-            "leadership",
-            reach=6,
-        )
-    )
+    interview = add(post("leadership_radiocite", INTERVIEW))
+    add(post("leadership_camille_arnaud", INTERVIEW + timedelta(minutes=50)))
     for at in spread(INTERVIEW + timedelta(minutes=3), 60, half_life_h=6):
         lang = "fr" if chance(0.8) else "en"
         sentiment = weighted({"pos": 0.35, "neu": 0.35, "neg": 0.3})
@@ -775,12 +619,7 @@ def story() -> None:
     for at, handle, text, followups in news:
         first = add(Draft(at, people[handle], text, "fr", "pos", "competitors", reach=4))
         name = {"rouleo": "Rouleo", "voltigo_bikes": "Voltigo", "cyclaro": "Cyclaro"}[handle]
-        reactions = [
-            ("pos", f"Bravo {name} !"),
-            ("neu", f"Intéressant, {name} accélère. Velora doit suivre"),
-            ("neg", f"{name} profite de la polémique Velora, pas très élégant"),
-            ("pos", f"Belle nouvelle pour {name} et pour le vélo français"),
-        ]
+        reactions = [(sentiment, body.format(name=name)) for sentiment, body in STORY["news_react"]]
         for when in spread(at + timedelta(minutes=5), followups, half_life_h=6):
             sentiment, body = rng.choice(reactions)
             add(
@@ -812,26 +651,9 @@ def story() -> None:
                     )
                 )
     bonus = datetime(2026, 11, 7, 10, 30, tzinfo=UTC) - PARIS
-    add(
-        Draft(
-            bonus,
-            people["mobilite_mag"],
-            "Le gouvernement divise par deux le bonus vélo électrique : 200 € au lieu de 400 € dès janvier.",
-            "fr",
-            "neg",
-            "sector",
-            reach=8,
-        )
-    )
+    add(post("sector_mobilite_mag", bonus))
     for at in spread(bonus + timedelta(minutes=5), 55, half_life_h=7):
-        body = pick(
-            [
-                "Le bonus vélo divisé par deux, quelle erreur pour la transition {neg}",
-                "Bonus vélo à 200 €, je me dépêche d'acheter avant janvier",
-                "Moins de bonus vélo, plus de voitures. Logique imparable {neg}",
-                "Le bonus vélo électrique réduit : les fabricants vont souffrir",
-            ]
-        )
+        body = pick(STORY["bonus_react"])
         add(
             Draft(
                 at,
@@ -848,15 +670,7 @@ def story() -> None:
             Draft(
                 at,
                 people.public("fr"),
-                fill(
-                    pick(
-                        [
-                            "100 km de pistes cyclables en plus à Paris d'ici 2028, enfin {pos}",
-                            "Nouvelles pistes cyclables : Paris accélère, {city} suivra ?",
-                        ]
-                    ),
-                    "fr",
-                ),
+                fill(pick(STORY["lanes_react"]), "fr"),
                 "fr",
                 "pos",
                 "sector",
