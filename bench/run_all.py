@@ -26,6 +26,7 @@ BENCHES = [
     ("Signing keys with a hanging issuer (issue 22)", ["bench/bench_signing_keys.py"]),
     ("Conversations that let go (issue 16)", ["bench/bench_converse.py"]),
     ("Crisis alert cadence and X cost (issue 18)", ["bench/bench_alerts.py"]),
+    ("One text module (issue 21)", ["bench/bench_text.py"]),
 ]
 
 

@@ -58,11 +58,25 @@ def fold_char(ch: str) -> str:
     return "".join(out)
 
 
+class _FoldTable(dict[int, str]):
+    """Code point → :func:`fold_char`, filled on first sight (for ``str.translate``)."""
+
+    def __missing__(self, codepoint: int) -> str:
+        folded = fold_char(chr(codepoint))
+        if len(self) < _TABLE_MAX:
+            self[codepoint] = folded
+        return folded
+
+
+_TABLE_MAX: Final = 65536  # distinct characters remembered (memory stays bounded)
+_TABLE: Final = _FoldTable()
+
+
 def fold(text: str) -> str:
     """Case-, accent-folded text without invisible characters: "Scandalé" → "scandale"."""
     if text.isascii():
         return text.lower().translate(_ASCII_TABLE)
-    return "".join(fold_char(c) for c in text)
+    return text.translate(_TABLE)
 
 
 def fold_with_index(text: str) -> tuple[str, list[int]]:
@@ -72,8 +86,9 @@ def fold_with_index(text: str) -> tuple[str, list[int]]:
         return text.lower().translate(_ASCII_TABLE), list(range(len(text)))
     chars: list[str] = []
     index: list[int] = []
+    table = _TABLE
     for i, ch in enumerate(text):
-        folded = fold_char(ch)
+        folded = table[ord(ch)]
         chars.append(folded)
         index.extend([i] * len(folded))
     return "".join(chars), index
