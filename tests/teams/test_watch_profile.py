@@ -227,7 +227,12 @@ async def test_import_with_errors_gives_located_messages_in_the_users_language(
     assert "line 1, column 17 — not valid YAML" in reply["text"]
     homonym = DEFAULT_YAML.replace("- Neon Tides", "- Vélora")
     [reply] = await setup.say("importer profil de veille\n" + homonym)
-    assert "`exclusions` — « Vélora » est aussi un nom ou un mot-clé" in reply["text"]
+    index = WatchProfile.from_yaml(DEFAULT_YAML).exclusions.index("Neon Tides")
+    line_no = DEFAULT_YAML.splitlines().index("- Neon Tides") + 1
+    assert (
+        f"ligne {line_no}, colonne 3 · `exclusions[{index}]` — « Vélora » est aussi un nom"
+        in reply["text"]
+    )
     [reply] = await setup.say("importer profil de veille")
     assert reply["text"].startswith("Envoyez « importer profil de veille » suivi du YAML")
     assert (await setup.profiles.current(TENANT)).revision == 1
