@@ -88,9 +88,19 @@ def _handles(values: list[str]) -> list[str]:
     return _dedupe_check(values, "handle")
 
 
-# Items are cleaned one by one, so that a problem is reported at `names[2]`, not `names`.
+def _not_empty(values: list[str]) -> list[str]:
+    if not values:
+        raise invalid("empty", "must not be empty")
+    return values
+
+
+# Items are cleaned one by one, so that a problem is reported at `names[2]`, not `names`; then
+# the list is checked for duplicates (and, for `Names`, emptiness).
 Term = Annotated[str, AfterValidator(_clean_term)]
 Handle = Annotated[str, AfterValidator(_clean_handle)]
+Terms = Annotated[list[Term], AfterValidator(_terms)]
+Names = Annotated[list[Term], AfterValidator(_not_empty), AfterValidator(_terms)]
+Handles = Annotated[list[Handle], AfterValidator(_handles)]
 
 
 class _Strict(BaseModel):
@@ -101,26 +111,9 @@ class Competitor(_Strict):
     """A competitor: its display name, the names and handles that designate it."""
 
     name: str = Field(min_length=1, max_length=MAX_TERM_LENGTH)
-    names: list[Term]
-    handles: list[Handle] = []
-    exclusions: list[Term] = []  # the competitor's own homonyms
-
-    @field_validator("names")
-    @classmethod
-    def _names(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise invalid("empty", "must not be empty")
-        return _terms(value)
-
-    @field_validator("exclusions")
-    @classmethod
-    def _exclusions(cls, value: list[str]) -> list[str]:
-        return _terms(value)
-
-    @field_validator("handles")
-    @classmethod
-    def _handles(cls, value: list[str]) -> list[str]:
-        return _handles(value)
+    names: Names
+    handles: Handles = []
+    exclusions: Terms = []  # the competitor's own homonyms
 
 
 class Spokesperson(_Strict):
@@ -128,12 +121,7 @@ class Spokesperson(_Strict):
 
     name: Term
     role: str = ""
-    handles: list[Handle] = []
-
-    @field_validator("handles")
-    @classmethod
-    def _handles(cls, value: list[str]) -> list[str]:
-        return _handles(value)
+    handles: Handles = []
 
 
 class WatchProfile(_Strict):
@@ -142,12 +130,12 @@ class WatchProfile(_Strict):
     version: int = 1
     tenant_id: str = "demo"
     company: str = Field(min_length=1, max_length=MAX_TERM_LENGTH)  # display name
-    names: list[Term]  # names and spellings that designate the company
-    handles: list[Handle] = []  # the company's own accounts, without "@"
-    keywords: list[Term] = []  # products, campaigns, #hashtags, $cashtags
-    exclusions: list[Term] = []  # homonyms: posts containing one of these are left out
+    names: Names  # names and spellings that designate the company
+    handles: Handles = []  # the company's own accounts, without "@"
+    keywords: Terms = []  # products, campaigns, #hashtags, $cashtags
+    exclusions: Terms = []  # homonyms: posts containing one of these are left out
     competitors: list[Competitor] = []
-    sector_terms: list[Term] = []
+    sector_terms: Terms = []
     spokespeople: list[Spokesperson] = []
     languages: list[str] = ["fr", "en"]
 
@@ -165,29 +153,10 @@ class WatchProfile(_Strict):
             raise invalid("tenant", "1 to 64 characters among letters, digits and . _ = @ -")
         return value
 
-    @field_validator("names")
-    @classmethod
-    def _names(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise invalid("empty", "must not be empty")
-        return _terms(value)
-
-    @field_validator("keywords", "exclusions", "sector_terms")
-    @classmethod
-    def _term_lists(cls, value: list[str]) -> list[str]:
-        return _terms(value)
-
-    @field_validator("handles")
-    @classmethod
-    def _own_handles(cls, value: list[str]) -> list[str]:
-        return _handles(value)
-
     @field_validator("languages")
     @classmethod
     def _languages(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise invalid("empty", "must not be empty")
-        cleaned = [v.strip().lower() for v in value]
+        cleaned = [v.strip().lower() for v in _not_empty(value)]
         for lang in cleaned:
             if not _LANG_RE.match(lang):
                 raise invalid(

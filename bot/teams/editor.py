@@ -288,7 +288,14 @@ class DocumentEditor(ABC, Generic[D]):
 
     @abstractmethod
     def view_card(
-        self, doc: D, lang: str, *, manage: bool, message: str | None = None, warning: bool = False
+        self,
+        doc: D,
+        lang: str,
+        /,
+        *,
+        manage: bool,
+        message: str | None = None,
+        warning: bool = False,
     ) -> Card: ...
 
     @abstractmethod
@@ -296,13 +303,14 @@ class DocumentEditor(ABC, Generic[D]):
         self,
         doc: D,
         lang: str,
+        /,
         *,
         values: dict[str, str] | None = None,
         problems: Sequence[Problem] = (),
     ) -> Card: ...
 
     @abstractmethod
-    def export_card(self, doc: D, lang: str) -> Card: ...
+    def export_card(self, doc: D, lang: str, /) -> Card: ...
 
     @abstractmethod
     def from_form(

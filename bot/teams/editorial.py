@@ -35,7 +35,6 @@ from bot.domain.editorial import Editor, EditorialError, EditorialLine, Problem,
 from bot.i18n import t
 from bot.services.editorial_store import EditorialStore, VersionConflict
 from bot.teams.actions import ActionResult, Actor, CardActionRouter
-from bot.teams.cards import Card
 from bot.teams.editor import (
     COMMS_ROLES,
     EDIT_RE,
@@ -108,29 +107,9 @@ class EditorialTeams(DocumentEditor[EditorialLine]):
     def number(self, doc: EditorialLine) -> int:
         return doc.revision.version
 
-    def view_card(
-        self,
-        doc: EditorialLine,
-        lang: str,
-        *,
-        manage: bool,
-        message: str | None = None,
-        warning: bool = False,
-    ) -> Card:
-        return view_card(doc, lang, manage=manage, message=message, warning=warning)
-
-    def form_card(
-        self,
-        doc: EditorialLine,
-        lang: str,
-        *,
-        values: dict[str, str] | None = None,
-        problems: Sequence[Problem] = (),
-    ) -> Card:
-        return form_card(doc, lang, values=values, problems=problems)
-
-    def export_card(self, doc: EditorialLine, lang: str) -> Card:
-        return export_card(doc, lang)
+    view_card = staticmethod(view_card)
+    form_card = staticmethod(form_card)
+    export_card = staticmethod(export_card)
 
     def from_form(
         self, doc: EditorialLine, data: dict[str, Any], tenant: str

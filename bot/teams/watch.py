@@ -425,29 +425,9 @@ class WatchTeams(DocumentEditor[StoredProfile]):
     def number(self, doc: StoredProfile) -> int:
         return doc.revision
 
-    def view_card(
-        self,
-        doc: StoredProfile,
-        lang: str,
-        *,
-        manage: bool,
-        message: str | None = None,
-        warning: bool = False,
-    ) -> Card:
-        return view_card(doc, lang, manage=manage, message=message, warning=warning)
-
-    def form_card(
-        self,
-        doc: StoredProfile,
-        lang: str,
-        *,
-        values: dict[str, str] | None = None,
-        problems: Sequence[Problem] = (),
-    ) -> Card:
-        return form_card(doc, lang, values=values, problems=problems)
-
-    def export_card(self, doc: StoredProfile, lang: str) -> Card:
-        return export_card(doc, lang)
+    view_card = staticmethod(view_card)
+    form_card = staticmethod(form_card)
+    export_card = staticmethod(export_card)
 
     def from_form(
         self, doc: StoredProfile, data: dict[str, Any], tenant: str

@@ -254,8 +254,18 @@ class EditorialLine(_Model):
     @classmethod
     def from_yaml(cls, text: str) -> EditorialLine:
         """Load from YAML; raises `EditorialError` listing every problem, located."""
-        source = LocatedYaml.parse(text, EditorialError)
-        return validated(cls, source.data, source=source, error=EditorialError)
+        return cls.from_located(LocatedYaml.parse(text, EditorialError))
+
+    @classmethod
+    def from_located(
+        cls, source: LocatedYaml, *, missing: dict[str, Any] | None = None
+    ) -> EditorialLine:
+        """Validate parsed YAML, with `missing`'s fields added where the YAML has none; raises
+        `EditorialError` listing every problem, located."""
+        data = source.data
+        if missing and isinstance(data, dict):
+            data = {**missing, **data}
+        return validated(cls, data, source=source, error=EditorialError)
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready data (for the store); `parse(to_data())` gives back an equal line."""
