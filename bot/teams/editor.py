@@ -34,7 +34,7 @@ from botbuilder.schema import Activity
 from bot.domain.documents import Problem
 from bot.domain.editorial import fold
 from bot.i18n import t
-from bot.teams.actions import ActionResult, Actor, CardActionRouter
+from bot.teams.actions import ActionHandler, ActionResult, Actor, CardActionRouter
 from bot.teams.activity import strip_mentions
 from bot.teams.cards import Card, adaptive_card, card_activity, text_block
 from bot.teams.files import FileFetcher, FileRefused, file_attachments
@@ -268,6 +268,7 @@ class DocumentEditor(ABC, Generic[D]):
 
     kind: ClassVar[DocumentKind]
     open_commands: ClassVar[frozenset[str]] = frozenset({"view"})  # for everyone
+    card_commands: ClassVar[tuple[str, ...]] = ("view", "edit", "export")  # one verb each
     form_fields: ClassVar[tuple[str, ...]]
     patterns: ClassVar[tuple[tuple[str, re.Pattern[str]], ...]] = (
         ("export", EXPORT_RE),
@@ -340,10 +341,10 @@ class DocumentEditor(ABC, Generic[D]):
         return f"{self.kind.ns}.{name}"
 
     def register(self, router: CardActionRouter) -> None:
-        router.register(self.kind.verb("view"), self.on_view)
-        router.register(self.kind.verb("edit"), self.on_edit)
+        """Route `<ns>.save` and a verb for each of `card_commands` (`<ns>.view`, ...)."""
+        for name in self.card_commands:
+            router.register(self.kind.verb(name), self.on_command(name))
         router.register(self.kind.verb("save"), self.on_save)
-        router.register(self.kind.verb("export"), self.on_export)
 
     def command_of(self, text: str, activity: Activity | None = None) -> Command:
         if activity is not None and file_attachments(activity):
@@ -424,24 +425,17 @@ class DocumentEditor(ABC, Generic[D]):
 
     # -- card verbs -----------------------------------------------------------------------------
 
-    async def on_view(
-        self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
-    ) -> ActionResult:
-        return await self.run(actor, Command("view"), data)
+    def on_command(self, name: str) -> ActionHandler:
+        """The card verb for the command `name`: refused to those it is not open to."""
 
-    async def on_edit(
-        self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
-    ) -> ActionResult:
-        if not self.allowed(actor, "edit"):
-            return self.refused(actor)
-        return await self.run(actor, Command("edit"), data)
+        async def handler(
+            turn_context: TurnContext, actor: Actor, data: dict[str, Any]
+        ) -> ActionResult:
+            if not self.allowed(actor, name):
+                return self.refused(actor)
+            return await self.run(actor, Command(name), data)
 
-    async def on_export(
-        self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
-    ) -> ActionResult:
-        if not self.allowed(actor, "export"):
-            return self.refused(actor)
-        return await self.run(actor, Command("export"), data)
+        return handler
 
     async def on_save(
         self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]

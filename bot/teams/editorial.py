@@ -84,6 +84,7 @@ class EditorialTeams(DocumentEditor[EditorialLine]):
         ("history", _HISTORY_RE),
         ("edit", EDIT_RE),
     )
+    card_commands = ("view", "edit", "export", "history")
 
     def __init__(self, services: EditorialServices) -> None:
         super().__init__(services.fetcher)
@@ -91,7 +92,6 @@ class EditorialTeams(DocumentEditor[EditorialLine]):
 
     def register(self, router: CardActionRouter) -> None:
         super().register(router)
-        router.register(KIND.verb("history"), self.on_history)
         router.register(KIND.verb("rollback"), self.on_rollback)
 
     async def handle_editorial_command(
@@ -171,13 +171,6 @@ class EditorialTeams(DocumentEditor[EditorialLine]):
             version=line.revision.version,
         )
         return ActionResult(card=history_card(history.versions, lang, message=message))
-
-    async def on_history(
-        self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
-    ) -> ActionResult:
-        if not self.allowed(actor, "history"):
-            return self.refused(actor)
-        return await self.run(actor, Command("history"), data)
 
     async def on_rollback(
         self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]

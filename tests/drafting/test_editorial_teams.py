@@ -353,3 +353,31 @@ async def test_fetch_refuses_before_any_request() -> None:
 
 def test_default_line_is_the_demo_line() -> None:
     assert json.dumps(default_editorial_line().to_data())  # sanity: JSON-ready
+
+
+async def test_the_shared_editor_behaves_alike_for_the_line(setup: Setup) -> None:
+    """What the editorial line now shares with the watch profile's editor: a stale form is
+    refused before its errors are listed (as a warning); "update" opens the form; a fenced YAML
+    block is an import even without the word."""
+    changed = default_editorial_line_yaml().replace(
+        "max_count: 2\nmentions:", "max_count: 1\nmentions:"
+    )
+    await setup.say("import ligne éditoriale\n" + changed)  # now version 2
+    body = await setup.invoke(
+        "editorial.save", {"base_version": 1, "hashtags_forbidden": "pas un hashtag"}
+    )
+    card = body["value"]
+    assert "a changé entre-temps (version 2, vous étiez sur la 1)" in card_text(card)
+    assert "Rien n'est enregistré" not in card_text(card)
+    [warning] = [el for el in card["body"] if "a changé entre-temps" in el.get("text", "")]
+    assert warning["color"] == "Attention"
+    assert (await setup.store.history(TENANT)).latest_version == 2
+
+    form = _card(await setup.say("update the editorial line", locale="en-US"))
+    assert any(el.get("id") == "hashtags_forbidden" for el in form["body"])
+
+    messages = await setup.say(
+        "ligne éditoriale\n```yaml\n" + default_editorial_line_yaml() + "```"
+    )
+    assert "c'est la version 3" in message_text(messages[0])
+    assert (await setup.store.current(TENANT)).hashtags.max_count == 2
