@@ -178,3 +178,17 @@ def test_problems_are_phrased_from_their_code_and_params() -> None:
     )
     unknown = Problem("x", "something new", "not.in.the.catalogue")
     assert EDITORIAL.what(unknown, "fr") == "something new"  # the fallback, never a crash
+
+
+def test_an_aliased_node_is_walked_once() -> None:
+    """Nested aliases (a "billion laughs" document) are not walked again for each reference:
+    a duplicate key under an anchor is reported once, where it is written."""
+    text = "base: &b {x: 1, x: 2}\nuses: [*b, *b, *b]\n"
+    with pytest.raises(DocumentError) as info:
+        LocatedYaml.parse(text)
+    assert [(p.loc, p.line) for p in info.value.problems] == [("base", 1)]
+    laughs = ["l0: &l0 [ha, ha, ha, ha, ha, ha, ha, ha, ha]"]
+    laughs += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 9)}]" for i in range(1, 12)]
+    source = LocatedYaml.parse("\n".join(laughs) + "\n")  # 9**12 references, one node each
+    where = source.position(("l11", 8))  # (never `source` in an assert: its repr is huge)
+    assert where == (11, 6)  # an alias stands where its anchor's value is written

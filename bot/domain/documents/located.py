@@ -159,7 +159,14 @@ def validated(
         raise error(located(issues_of(exc), source)) from None
 
 
-def _duplicate_keys(node: yaml.Node | None, loc: Loc) -> Iterator[tuple[Loc, str, yaml.Mark]]:
+def _duplicate_keys(
+    node: yaml.Node | None, loc: Loc, seen_nodes: set[int] | None = None
+) -> Iterator[tuple[Loc, str, yaml.Mark]]:
+    # An alias is the same node as its anchor: walked once (no blow-up on nested aliases).
+    seen_nodes = set() if seen_nodes is None else seen_nodes
+    if node is None or id(node) in seen_nodes:
+        return
+    seen_nodes.add(id(node))
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -167,10 +174,7 @@ def _duplicate_keys(node: yaml.Node | None, loc: Loc) -> Iterator[tuple[Loc, str
             if key in seen:
                 yield loc, key, key_node.start_mark
             seen.add(key)
-            yield from _duplicate_keys(value_node, (*loc, key))
+            yield from _duplicate_keys(value_node, (*loc, key), seen_nodes)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            yield from _duplicate_keys(item, (*loc, i))
-
-
-__all__ = ["LocatedYaml", "located", "validated"]
+            yield from _duplicate_keys(item, (*loc, i), seen_nodes)
