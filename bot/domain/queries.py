@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.domain.documents import Problem
 from bot.domain.watch import WatchProfile
 
 MAX_QUERY_LENGTH = 512
@@ -39,7 +40,14 @@ _RESERVED = {"OR", "AND", "NOT"}
 
 
 class QueryTooLong(ValueError):
-    """The profile cannot be expressed within X's query length limit."""
+    """The profile cannot be expressed within X's query length limit.
+
+    `problem` says so as a coded problem of the profile (`query_empty`, `query_exclusions`,
+    `query_term`), at the field to shorten."""
+
+    def __init__(self, message: str, problem: Problem | None = None) -> None:
+        super().__init__(message)
+        self.problem = problem or Problem("", message, "other")
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,31 +115,41 @@ def _group(operands: list[str]) -> str:
     return operands[0] if len(operands) == 1 else f"({' OR '.join(operands)})"
 
 
-def pack(operands: list[str], suffix: str, *, what: str) -> tuple[str, ...]:
+def pack(
+    operands: list[str], suffix: str, *, what: str, locs: tuple[str, str] = ("", "")
+) -> tuple[str, ...]:
     """OR-groups of `operands`, each followed by `suffix`, each query ≤ 512 characters.
 
     Greedy in the given order; every operand lands in exactly one query.
     """
     operands = _dedupe(operands)
     if not operands:
-        raise QueryTooLong(f"{what}: nothing to search for (no names, handles or terms)")
+        message = "nothing to search for (no names, handles or terms)"
+        raise QueryTooLong(f"{what}: {message}", Problem(locs[0], message, "query_empty"))
     tail = f" {suffix}" if suffix else ""
     # Room left for the OR group: the smallest group is one operand without parentheses.
     room = MAX_QUERY_LENGTH - len(tail)
     shortest = min(len(o) for o in operands)
     if shortest > room:
-        raise QueryTooLong(
-            f"{what}: the exclusions and language filter alone take {len(tail)} of the "
+        message = (
+            f"the exclusions and language filter alone take {len(tail)} of the "
             f"{MAX_QUERY_LENGTH} characters of an X query; shorten the exclusion list"
         )
+        params = {"taken": len(tail), "max": MAX_QUERY_LENGTH}
+        problem = Problem(locs[1], message, "query_exclusions", params=params)
+        raise QueryTooLong(f"{what}: {message}", problem)
     queries: list[str] = []
     current: list[str] = []
     for operand in operands:
         if len(operand) > room:
-            raise QueryTooLong(
-                f"{what}: the term {operand} does not fit in one X query next to the "
-                f"exclusions ({len(operand) + len(tail)} > {MAX_QUERY_LENGTH} characters)"
+            length = len(operand) + len(tail)
+            message = (
+                f"the term {operand} does not fit in one X query next to the "
+                f"exclusions ({length} > {MAX_QUERY_LENGTH} characters)"
             )
+            term = {"value": operand, "length": length, "max": MAX_QUERY_LENGTH}
+            problem = Problem(locs[0], message, "query_term", params=term)
+            raise QueryTooLong(f"{what}: {message}", problem)
         candidate = [*current, operand]
         if current and len(_group(candidate)) > room:
             queries.append(_group(current) + tail)
@@ -159,7 +177,8 @@ def company_queries(profile: WatchProfile) -> QuerySet:
         operands.append(term_operator(person.name))
         operands += [handle_operator(h) for h in person.handles]
     suffix = _suffix(profile.exclusions, profile.handles, profile.languages)
-    queries = pack(operands, suffix, what=f"company {profile.company!r}")
+    locs = ("names", "exclusions")
+    queries = pack(operands, suffix, what=f"company {profile.company!r}", locs=locs)
     return QuerySet(target="company", label=profile.company, queries=queries)
 
 
@@ -169,7 +188,8 @@ def competitor_queries(profile: WatchProfile) -> tuple[QuerySet, ...]:
         operands = [term_operator(n) for n in competitor.names]
         operands += [handle_operator(h) for h in competitor.handles]
         suffix = _suffix(competitor.exclusions, [], profile.languages)
-        queries = pack(operands, suffix, what=f"competitors[{index}] {competitor.name!r}")
+        what, loc = f"competitors[{index}] {competitor.name!r}", f"competitors[{index}]"
+        queries = pack(operands, suffix, what=what, locs=(loc, loc))
         sets.append(QuerySet(target="competitor", label=competitor.name, queries=queries))
     return tuple(sets)
 
@@ -178,7 +198,8 @@ def sector_queries(profile: WatchProfile) -> QuerySet | None:
     if not profile.sector_terms:
         return None
     operands = [term_operator(t) for t in profile.sector_terms]
-    queries = pack(operands, _suffix([], [], profile.languages), what="sector")
+    locs = ("sector_terms", "sector_terms")
+    queries = pack(operands, _suffix([], [], profile.languages), what="sector", locs=locs)
     return QuerySet(target="sector", label="sector", queries=queries)
 
 

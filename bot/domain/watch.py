@@ -1,7 +1,8 @@
 """What a tenant watches on X: its names, handles, competitors, sector, and what to leave out.
 
-A `WatchProfile` is validated once, with every problem reported at its location
-(`competitors[1].names: must not be empty`), and travels as YAML so that a comms team can
+A `WatchProfile` is validated once, with every problem coded and reported at its location
+(`competitors[1].names: must not be empty`, and its line and column when it came from YAML: the
+tenant-document kit, `bot/domain/documents`), and travels as YAML so that a comms team can
 read and edit it. `bot/domain/queries.py` turns it into X search queries.
 """
 
@@ -17,11 +18,11 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
+from bot.domain.documents import Collector, DocumentError, LocatedYaml, invalid, validated
 from bot.ports.language import Vocabulary
 
 MAX_TERM_LENGTH = 100
@@ -32,32 +33,33 @@ _LANG_RE = re.compile(r"^[a-z]{2,3}$")
 _TENANT_RE = re.compile(r"^[A-Za-z0-9._=@-]{1,64}$")
 
 
-class ProfileError(ValueError):
+class ProfileError(DocumentError):
     """A watch profile cannot be used; `problems` lists every reason with its location."""
 
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"the watch profile has {len(problems)} problem(s):\n{lines}")
+    what = "watch profile"
 
 
 def _clean_term(value: str) -> str:
     term = unicodedata.normalize("NFC", value).strip()
     if not term:
-        raise ValueError("must not be blank")
+        raise invalid("blank", "must not be blank")
     if len(term) > MAX_TERM_LENGTH:
-        raise ValueError(f"must be at most {MAX_TERM_LENGTH} characters")
+        raise invalid(
+            "too_long", f"must be at most {MAX_TERM_LENGTH} characters", max=MAX_TERM_LENGTH
+        )
     if any(ch in term for ch in "\n\r\t"):
-        raise ValueError("must be on one line")
+        raise invalid("one_line", "must be on one line")
     if term[0] in "#$" and not _TAG_RE.match(term):
-        raise ValueError("a hashtag or cashtag is one word: letters, digits or _ after # or $")
+        raise invalid("tag", "a hashtag or cashtag is one word: letters, digits or _ after # or $")
     return term
 
 
 def _clean_handle(value: str) -> str:
     handle = value.strip().removeprefix("@")
     if not _HANDLE_RE.match(handle):
-        raise ValueError("an X handle is 1 to 15 letters, digits or _ (an optional @ in front)")
+        raise invalid(
+            "handle", "an X handle is 1 to 15 letters, digits or _ (an optional @ in front)"
+        )
     return handle
 
 
@@ -66,9 +68,13 @@ def _dedupe_check(values: list[str], what: str) -> list[str]:
     for index, value in enumerate(values):
         key = value.casefold()
         if key in seen:
-            raise ValueError(
+            raise invalid(
+                "duplicate",
                 f"{what} {value!r} is listed twice (items {seen[key]} and {index}; "
-                "X matching ignores case)"
+                "X matching ignores case)",
+                value=value,
+                first=seen[key] + 1,  # 1-based, as the form numbers them
+                second=index + 1,
             )
         seen[key] = index
     return values
@@ -82,9 +88,19 @@ def _handles(values: list[str]) -> list[str]:
     return _dedupe_check(values, "handle")
 
 
-# Items are cleaned one by one, so that a problem is reported at `names[2]`, not `names`.
+def _not_empty(values: list[str]) -> list[str]:
+    if not values:
+        raise invalid("empty", "must not be empty")
+    return values
+
+
+# Items are cleaned one by one, so that a problem is reported at `names[2]`, not `names`; then
+# the list is checked for duplicates (and, for `Names`, emptiness).
 Term = Annotated[str, AfterValidator(_clean_term)]
 Handle = Annotated[str, AfterValidator(_clean_handle)]
+Terms = Annotated[list[Term], AfterValidator(_terms)]
+Names = Annotated[list[Term], AfterValidator(_not_empty), AfterValidator(_terms)]
+Handles = Annotated[list[Handle], AfterValidator(_handles)]
 
 
 class _Strict(BaseModel):
@@ -95,26 +111,9 @@ class Competitor(_Strict):
     """A competitor: its display name, the names and handles that designate it."""
 
     name: str = Field(min_length=1, max_length=MAX_TERM_LENGTH)
-    names: list[Term]
-    handles: list[Handle] = []
-    exclusions: list[Term] = []  # the competitor's own homonyms
-
-    @field_validator("names")
-    @classmethod
-    def _names(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("must not be empty")
-        return _terms(value)
-
-    @field_validator("exclusions")
-    @classmethod
-    def _exclusions(cls, value: list[str]) -> list[str]:
-        return _terms(value)
-
-    @field_validator("handles")
-    @classmethod
-    def _handles(cls, value: list[str]) -> list[str]:
-        return _handles(value)
+    names: Names
+    handles: Handles = []
+    exclusions: Terms = []  # the competitor's own homonyms
 
 
 class Spokesperson(_Strict):
@@ -122,12 +121,7 @@ class Spokesperson(_Strict):
 
     name: Term
     role: str = ""
-    handles: list[Handle] = []
-
-    @field_validator("handles")
-    @classmethod
-    def _handles(cls, value: list[str]) -> list[str]:
-        return _handles(value)
+    handles: Handles = []
 
 
 class WatchProfile(_Strict):
@@ -136,12 +130,12 @@ class WatchProfile(_Strict):
     version: int = 1
     tenant_id: str = "demo"
     company: str = Field(min_length=1, max_length=MAX_TERM_LENGTH)  # display name
-    names: list[Term]  # names and spellings that designate the company
-    handles: list[Handle] = []  # the company's own accounts, without "@"
-    keywords: list[Term] = []  # products, campaigns, #hashtags, $cashtags
-    exclusions: list[Term] = []  # homonyms: posts containing one of these are left out
+    names: Names  # names and spellings that designate the company
+    handles: Handles = []  # the company's own accounts, without "@"
+    keywords: Terms = []  # products, campaigns, #hashtags, $cashtags
+    exclusions: Terms = []  # homonyms: posts containing one of these are left out
     competitors: list[Competitor] = []
-    sector_terms: list[Term] = []
+    sector_terms: Terms = []
     spokespeople: list[Spokesperson] = []
     languages: list[str] = ["fr", "en"]
 
@@ -149,80 +143,64 @@ class WatchProfile(_Strict):
     @classmethod
     def _version(cls, value: int) -> int:
         if value != 1:
-            raise ValueError("only version 1 is supported")
+            raise invalid("version", "only version 1 is supported")
         return value
 
     @field_validator("tenant_id")
     @classmethod
     def _tenant(cls, value: str) -> str:
         if not _TENANT_RE.match(value):
-            raise ValueError("1 to 64 characters among letters, digits and . _ = @ -")
+            raise invalid("tenant", "1 to 64 characters among letters, digits and . _ = @ -")
         return value
-
-    @field_validator("names")
-    @classmethod
-    def _names(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("must not be empty")
-        return _terms(value)
-
-    @field_validator("keywords", "exclusions", "sector_terms")
-    @classmethod
-    def _term_lists(cls, value: list[str]) -> list[str]:
-        return _terms(value)
-
-    @field_validator("handles")
-    @classmethod
-    def _own_handles(cls, value: list[str]) -> list[str]:
-        return _handles(value)
 
     @field_validator("languages")
     @classmethod
     def _languages(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("must not be empty")
-        cleaned = [v.strip().lower() for v in value]
+        cleaned = [v.strip().lower() for v in _not_empty(value)]
         for lang in cleaned:
             if not _LANG_RE.match(lang):
-                raise ValueError(f"{lang!r} is not a language code such as 'fr' or 'en'")
+                raise invalid(
+                    "language", f"{lang!r} is not a language code such as 'fr' or 'en'", value=lang
+                )
         return _dedupe_check(cleaned, "language")
 
     @model_validator(mode="after")
     def _no_self_exclusion(self) -> WatchProfile:
         wanted = {t.casefold() for t in [*self.names, *self.keywords]}
         wanted |= {f"@{h}".casefold() for h in self.handles}
-        for exclusion in self.exclusions:
+        found = Collector()
+        for index, exclusion in enumerate(self.exclusions):
             if exclusion.casefold() in wanted:
-                raise ValueError(
-                    f"exclusions: {exclusion!r} is also a name or keyword: "
-                    "it would exclude every post about the company"
+                found.add(
+                    ("exclusions", index),
+                    "self_exclusion",
+                    f"{exclusion!r} is also a name or keyword: "
+                    "it would exclude every post about the company",
+                    value=exclusion,
                 )
+        found.raise_if_any()
         return self
 
     # -- YAML ----------------------------------------------------------------------------
 
     @classmethod
-    def from_data(cls, data: Any) -> WatchProfile:
-        """Validate already-parsed data; raises `ProfileError` listing every problem."""
-        if not isinstance(data, dict):
-            raise ProfileError(["(root): must be a mapping of fields (company, names, ...)"])
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            raise ProfileError(_problems(exc)) from None
+    def from_data(cls, data: Any, *, tenant_id: str | None = None) -> WatchProfile:
+        """Validate already-parsed data; raises `ProfileError` listing every problem.
+
+        `tenant_id`: the profile's tenant whatever the data says (when it fits the format)."""
+        return validated(cls, _with_tenant(data, tenant_id), error=ProfileError)
 
     @classmethod
-    def from_yaml(cls, text: str) -> WatchProfile:
-        """Parse and validate a YAML profile; raises `ProfileError` listing every problem."""
-        try:
-            data = yaml.safe_load(text)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark
-            where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(yaml)"
-            raise ProfileError([f"{where}: not valid YAML: {exc.problem}"]) from None
-        except yaml.YAMLError as exc:
-            raise ProfileError([f"(yaml): not valid YAML: {exc}"]) from None
-        return cls.from_data(data)
+    def from_yaml(cls, text: str, *, tenant_id: str | None = None) -> WatchProfile:
+        """Parse and validate a YAML profile; raises `ProfileError` listing every problem,
+        each with its line and column."""
+        return cls.from_located(LocatedYaml.parse(text, ProfileError), tenant_id=tenant_id)
+
+    @classmethod
+    def from_located(cls, source: LocatedYaml, *, tenant_id: str | None = None) -> WatchProfile:
+        """Validate parsed YAML; raises `ProfileError` listing every problem, located."""
+        data = _with_tenant(source.data, tenant_id)
+        return validated(cls, data, source=source, error=ProfileError)
 
     def vocabulary(self) -> Vocabulary:
         """The names that sharpen the reading of this tenant's questions."""
@@ -239,40 +217,7 @@ class WatchProfile(_Strict):
         )
 
 
-_FRIENDLY = {
-    "missing": "is required",
-    "extra_forbidden": "unknown field",
-    "string_type": "must be a text",
-    "list_type": "must be a list",
-    "int_type": "must be a whole number",
-    "int_parsing": "must be a whole number",
-    "dict_type": "must be a mapping",
-    "model_type": "must be a mapping",
-    "string_too_short": "must not be empty",
-}
-
-
-def _location(loc: tuple[int | str, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out or "(root)"
-
-
-def _problems(exc: ValidationError) -> list[str]:
-    problems: list[str] = []
-    for error in exc.errors():
-        kind = error["type"]
-        if kind == "value_error":
-            message = str(error["ctx"]["error"]) if "ctx" in error else error["msg"]
-        else:
-            message = _FRIENDLY.get(kind, error["msg"])
-        location = _location(tuple(error["loc"]))
-        if location == "(root)" and ": " in message:
-            problems.append(message)  # model-level checks name their own location
-        else:
-            problems.append(f"{location}: {message}")
-    return problems
+def _with_tenant(data: Any, tenant_id: str | None) -> Any:
+    if tenant_id is not None and isinstance(data, dict) and _TENANT_RE.match(tenant_id):
+        return {**data, "tenant_id": tenant_id}
+    return data

@@ -12,22 +12,20 @@ possible.
 
 Import from YAML: `tenant_id` and `revision` may be omitted (they are filled in: the tenant is
 always the store's, the revision always the history's); every other problem is reported with
-its place in the YAML (line, column and path).
+its place in the YAML (line, column and path). The YAML is parsed once (`LocatedYaml`).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import yaml
-
 from bot.clients.store.records import read_record, write_record
 from bot.domain.defaults import default_editorial_line
+from bot.domain.documents import LocatedYaml
 from bot.domain.editorial import (
     Editor,
     EditorialError,
@@ -38,6 +36,13 @@ from bot.domain.editorial import (
 )
 from bot.ports.clock import Clock
 from bot.ports.store import PreconditionFailed, Store
+from bot.services.tenant_docs import (
+    RevisionConflict,
+    append_audit,
+    audit_key,
+    document_key,
+    tenant_segment,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,30 +51,23 @@ SCHEMA = 1
 MAX_ATTEMPTS = 8
 SYSTEM_EDITOR = Editor(user_id="system", name="Pulse")
 DEFAULT_NOTE = "Default editorial line"
-_SEGMENT_RE = re.compile(r"[^A-Za-z0-9._=@-]")
-
-
-def tenant_segment(tenant_id: str) -> str:
-    """A store key segment from a tenant id (GUIDs pass unchanged)."""
-    cleaned = _SEGMENT_RE.sub("_", tenant_id)[:128]
-    return cleaned if cleaned not in ("", ".", "..") else "_"
+AUDIT_KIND = "editorial"
 
 
 def editorial_key(tenant_id: str) -> str:
-    return f"tenants/{tenant_segment(tenant_id)}/editorial_line"
+    return document_key(tenant_id, "editorial_line")
 
 
 def audit_log_key(tenant_id: str) -> str:
-    return f"audit/editorial/{tenant_segment(tenant_id)}"
+    return audit_key(tenant_id, AUDIT_KIND)
 
 
-class VersionConflict(PreconditionFailed):
+class VersionConflict(RevisionConflict):
     """The line changed since the editor's form was opened: `current` is the latest version."""
 
     def __init__(self, expected: int, current: int) -> None:
-        self.expected = expected
-        self.current = current
-        super().__init__(f"editorial line is at version {current}, not {expected}")
+        message = f"editorial line is at version {current}, not {expected}"
+        super().__init__(message, expected, current)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,33 +150,12 @@ class EditorialStore:
         if isinstance(line_or_yaml, EditorialLine):
             line = line_or_yaml
         else:
-            line = EditorialLine.from_yaml(self._completed_yaml(tenant_id, line_or_yaml, editor))
+            source = LocatedYaml.parse(line_or_yaml, EditorialError)
+            missing = {"tenant_id": tenant_id, "revision": self._revision_data(1, editor)}
+            line = EditorialLine.from_located(source, missing=missing)
         if line.tenant_id != tenant_id:
             line = EditorialLine.parse({**line.to_data(), "tenant_id": tenant_id})
         return line
-
-    def _completed_yaml(self, tenant_id: str, text: str, editor: Editor) -> str:
-        """The YAML with `tenant_id` / `revision` added when missing, at the end of the text so
-        that the line numbers of every problem stay those of the text the user gave."""
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError:
-            return text  # from_yaml reports the syntax error, located
-        if not isinstance(data, dict):
-            return text
-        extra: dict[str, Any] = {}
-        if "tenant_id" not in data:
-            extra["tenant_id"] = tenant_id
-        if "revision" not in data:
-            extra["revision"] = self._revision_data(1, editor)
-        if not extra:
-            return text
-        if text.lstrip().startswith("{"):  # a flow mapping: no line numbers worth keeping
-            return yaml.safe_dump({**data, **extra}, allow_unicode=True, sort_keys=False)
-        tail = yaml.safe_dump(extra, allow_unicode=True, sort_keys=False)
-        body = text.rstrip()
-        body = body.removesuffix("...").rstrip()
-        return f"{body}\n{tail}"
 
     def _revision_data(self, version: int, editor: Editor) -> dict[str, Any]:
         return {
@@ -283,10 +260,7 @@ class EditorialStore:
             "at": line.revision.changed_at.isoformat(),
             "note": line.revision.note,
         }
-        try:
-            await self._store.append(audit_log_key(tenant_id), record)
-        except Exception:  # the change is stored; a missing audit entry is logged, not fatal
-            logger.exception("could not append the editorial audit record")
+        await append_audit(self._store, tenant_id, AUDIT_KIND, record)
 
 
 __all__ = [
@@ -296,4 +270,5 @@ __all__ = [
     "VersionConflict",
     "audit_log_key",
     "editorial_key",
+    "tenant_segment",
 ]

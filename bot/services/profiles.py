@@ -22,7 +22,7 @@ from pathlib import Path
 from bot.domain.watch import WatchProfile
 from bot.ports.clock import Clock, SystemClock
 from bot.ports.store import PreconditionFailed, Store
-from bot.services.editorial_store import tenant_segment
+from bot.services.tenant_docs import RevisionConflict, append_audit, audit_key, document_key
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,7 @@ SCHEMA = 1
 MAX_ATTEMPTS = 8
 DEFAULT_TENANT = "demo"
 SYSTEM_BY = "system"
+AUDIT_KIND = "watch"
 
 
 def _tenant(tenant_id: str | None) -> str:
@@ -37,20 +38,19 @@ def _tenant(tenant_id: str | None) -> str:
 
 
 def profile_key(tenant_id: str | None) -> str:
-    return f"tenants/{tenant_segment(_tenant(tenant_id))}/watch_profile"
+    return document_key(_tenant(tenant_id), "watch_profile")
 
 
 def audit_log_key(tenant_id: str | None) -> str:
-    return f"audit/watch/{tenant_segment(_tenant(tenant_id))}"
+    return audit_key(_tenant(tenant_id), AUDIT_KIND)
 
 
-class ProfileConflict(PreconditionFailed):
+class ProfileConflict(RevisionConflict):
     """The profile changed since the form was opened: `current` is the latest revision."""
 
     def __init__(self, expected: int, current: int) -> None:
-        self.expected = expected
-        self.current = current
-        super().__init__(f"the watch profile is at revision {current}, not {expected}")
+        message = f"the watch profile is at revision {current}, not {expected}"
+        super().__init__(message, expected, current)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,10 +159,7 @@ class ProfileRepository:
             "source": source,
             "changed": changed_fields(before.profile, after.profile),
         }
-        try:
-            await self._store.append(audit_log_key(tenant_id), record)
-        except Exception:  # the change is stored; a missing audit entry is logged, not fatal
-            logger.exception("could not append the watch profile audit record")
+        await append_audit(self._store, _tenant(tenant_id), AUDIT_KIND, record)
 
     async def audit(self, tenant_id: str | None) -> list[dict[str, object]]:
         """Every change of the tenant's profile, oldest first."""

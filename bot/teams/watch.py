@@ -22,8 +22,10 @@ Entry points:
 - `register_watch(router, services)`: the card verbs `watch.view`, `watch.edit`, `watch.save`,
   `watch.export` (Action.Execute; the Action.Submit fallback reaches the same handlers).
 
-Validation: every problem is shown located (YAML: line, column and path; form: the field and
-the item or line number) and phrased in the user's language. A profile that cannot be turned
+The editor itself (commands, import, the form's save, problems phrased from their codes) is
+`bot/teams/editor.py`, shared with the editorial line. Validation: every problem is shown
+located (YAML: line, column and path; form: the field and the item or line number) and phrased
+in the user's language. A profile that cannot be turned
 into X queries of at most 512 characters (`QueryTooLong`) is refused too. A form opened on an
 older revision is refused (`ProfileConflict`), never merged.
 """
@@ -34,38 +36,29 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Final
 
-import yaml
-from botbuilder.core import TurnContext
-from botbuilder.schema import Activity
-
-from bot.domain.editorial import fold
+from bot.domain.documents import LocatedYaml, Problem
 from bot.domain.queries import MAX_QUERY_LENGTH, QueryTooLong, WatchQueries, build_queries
 from bot.domain.watch import ProfileError, WatchProfile
 from bot.i18n import t
 from bot.services.profiles import ProfileConflict, ProfileRepository, StoredProfile
-from bot.teams.actions import ActionResult, Actor, CardActionRouter
-from bot.teams.activity import strip_mentions
-from bot.teams.cards import Card, adaptive_card, card_activity, text_block
-from bot.teams.editorial import (
-    FILE_DOWNLOAD_TYPE,
-    FileFetcher,
-    FileRefused,
-    html_to_text,
-    is_comms,
+from bot.teams.actions import Actor, CardActionRouter
+from bot.teams.cards import Card, adaptive_card, text_block
+from bot.teams.editor import (
+    DocumentEditor,
+    DocumentKind,
+    Saved,
+    at_text,
+    bullets,
+    execute,
+    first_line,
+    heading,
     tenant_of,
 )
+from bot.teams.files import FileFetcher
 
 logger = logging.getLogger(__name__)
-
-VERB_VIEW: Final = "watch.view"
-VERB_EDIT: Final = "watch.edit"
-VERB_SAVE: Final = "watch.save"
-VERB_EXPORT: Final = "watch.export"
-MAX_PROBLEMS_SHOWN: Final = 12
-MAX_YAML_CHARS: Final = 200_000
 
 # -- recognising the command ---------------------------------------------------------------------
 
@@ -85,219 +78,13 @@ _WATCH_PATTERNS: Final = (
 )
 
 
-def _first_line(text: str) -> str:
-    stripped = strip_mentions(text, leading_only=True).strip()
-    return fold(stripped.split("\n", 1)[0]).strip()
-
-
 def is_watch_command(text: str) -> bool:
     """Whether a message is a watch-profile command (judged on its first line)."""
-    first = _first_line(text)
+    first = first_line(text)
     return any(p.search(first) for p in _WATCH_PATTERNS)
 
 
-def _file_attachments(activity: Activity) -> list[Any]:
-    return [
-        a
-        for a in activity.attachments or []
-        if getattr(a, "content_type", None) == FILE_DOWNLOAD_TYPE
-    ]
-
-
-_FENCE_RE: Final = re.compile(r"```[ \t]*(?:ya?ml)?[ \t]*\n(.*?)```", re.IGNORECASE | re.DOTALL)
-_HTML_RE: Final = re.compile(r"<(?:p|br|div|pre|code)\b", re.IGNORECASE)
-
-
-def command_of(text: str, activity: Activity | None = None) -> str:
-    """view | edit | export | import."""
-    if activity is not None and _file_attachments(activity):
-        return "import"
-    first = _first_line(text)
-    if re.match(r"^(?:import|importer|importe)\b", first) or _FENCE_RE.search(text or ""):
-        return "import"
-    if re.search(r"\b(?:export|exporter|exporte|yaml)\b", first):
-        return "export"
-    if re.search(r"\b(?:modifier|modifie|editer|edite|edit|change|changer|update)\b", first):
-        return "edit"
-    return "view"
-
-
-def yaml_block_of(text: str, attachments: Sequence[Any] = ()) -> str | None:
-    """The YAML pasted after the command line (fenced or not, plain text or Teams HTML)."""
-    candidates = [text or ""]
-    for a in attachments:
-        if getattr(a, "content_type", None) == "text/html" and isinstance(a.content, str):
-            candidates.insert(0, a.content)
-    for raw in candidates:
-        plain = html_to_text(raw) if _HTML_RE.search(raw) else raw
-        plain = plain.replace("\r\n", "\n")
-        fenced = _FENCE_RE.search(plain)
-        if fenced:
-            body = fenced.group(1)
-        else:
-            head, _, rest = strip_mentions(plain, leading_only=True).lstrip("\n").partition("\n")
-            body = rest if is_watch_command(head) else ""
-        body = body.strip("\n")
-        if body.strip() and ":" in body:
-            return body[:MAX_YAML_CHARS]
-    return None
-
-
-# -- problems, located and phrased ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One reason a profile was refused: where (`loc`, a path such as `competitors[1].names`;
-    `line`/`column` in the YAML) and what (`code` and its `params`, or the raw `message`)."""
-
-    loc: str
-    code: str
-    message: str
-    params: dict[str, Any] = field(default_factory=dict)
-    line: int | None = None
-    column: int | None = None
-
-
-_Q: Final = r"(?P<q>['\"])(?P<value>.*)(?P=q)"
-_CODES: Final[tuple[tuple[str, re.Pattern[str]], ...]] = tuple(
-    (code, re.compile(pattern))
-    for code, pattern in (
-        ("yaml", r"^not valid YAML: (?P<detail>.*)$"),
-        ("root_mapping", r"^must be a mapping of fields"),
-        ("blank", r"^must not be blank$"),
-        ("too_long", r"at most (?P<max>\d+) characters$"),
-        ("one_line", r"^must be on one line$"),
-        ("tag", r"^a hashtag or cashtag is one word"),
-        ("handle", r"^an X handle is"),
-        (
-            "duplicate",
-            rf"^(?:term|handle|language) {_Q} is listed twice \(items (?P<first>\d+) "
-            r"and (?P<second>\d+)",
-        ),
-        ("empty", r"^must not be empty$"),
-        ("version", r"^only version 1 is supported$"),
-        ("tenant", r"^1 to 64 characters"),
-        ("language", rf"^{_Q} is not a language code"),
-        ("self_exclusion", rf"^{_Q} is also a name or keyword"),
-        ("required", r"^is required$"),
-        ("unknown_field", r"^unknown field$"),
-        ("text", r"^must be a text$"),
-        ("list", r"^must be a list$"),
-        ("number", r"^must be a whole number$"),
-        ("mapping", r"^must be a mapping$"),
-        ("query_exclusions", r"alone take (?P<taken>\d+) of the (?P<max>\d+) characters"),
-        (
-            "query_term",
-            r"the term (?P<value>.+) does not fit in one X query next to the exclusions "
-            r"\((?P<length>\d+) > (?P<max>\d+)",
-        ),
-        ("query_empty", r"nothing to search for"),
-    )
-)
-_YAML_AT_RE: Final = re.compile(r"^line (?P<line>\d+), column (?P<column>\d+): (?P<rest>.*)$")
-_QUERY_WHAT_RE: Final = re.compile(r"^(?P<what>company|competitors\[(?P<index>\d+)\]|sector)\b")
-
-
-def _coded(loc: str, message: str, **where: int | None) -> Problem:
-    for code, pattern in _CODES:
-        match = pattern.search(message)
-        if match:
-            params = {k: v for k, v in match.groupdict().items() if k != "q" and v is not None}
-            for key in ("first", "second"):
-                if key in params:
-                    params[key] = int(params[key]) + 1  # 1-based, as shown in the form
-            return Problem(loc, code, message, params, where.get("line"), where.get("column"))
-    return Problem(loc, "other", message, {}, where.get("line"), where.get("column"))
-
-
-def problems_of_error(exc: ProfileError) -> list[Problem]:
-    """`ProfileError.problems` ("competitors[1].names: must not be empty", ...) as `Problem`s."""
-    out: list[Problem] = []
-    for raw in exc.problems:
-        at = _YAML_AT_RE.match(raw)
-        if at:
-            out.append(_coded("", at["rest"], line=int(at["line"]), column=int(at["column"])))
-            continue
-        loc, sep, message = raw.partition(": ")
-        if not sep:
-            loc, message = "", raw
-        out.append(_coded("" if loc in ("(root)", "(yaml)") else loc, message))
-    return out
-
-
-def problem_of_queries(exc: QueryTooLong) -> Problem:
-    """`QueryTooLong` ("company 'Velora': the exclusions ... alone take ...") as a `Problem`."""
-    message = str(exc)
-    match = _QUERY_WHAT_RE.match(message)
-    problem = _coded("", message)
-    if match is None:
-        return problem
-    if match["what"] == "sector":
-        loc = "sector_terms"
-    elif match["index"] is not None:
-        loc = f"competitors[{match['index']}]"
-    else:
-        loc = "exclusions" if problem.code == "query_exclusions" else "names"
-    return Problem(loc, problem.code, message, problem.params)
-
-
-_PATH_RE: Final = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
-
-
-def yaml_position(text: str, loc: str) -> tuple[int, int] | None:
-    """Line and column (1-based) of the YAML node at `loc`, or of its closest parent found."""
-    if not loc:
-        return None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
-    mark = None
-    for name, index in _PATH_RE.findall(loc):
-        if name and isinstance(node, yaml.MappingNode):
-            found = next((kv for kv in node.value if getattr(kv[0], "value", None) == name), None)
-            if found is None:
-                break
-            mark, node = found[0].start_mark, found[1]
-        elif index and isinstance(node, yaml.SequenceNode) and int(index) < len(node.value):
-            node = node.value[int(index)]
-            mark = node.start_mark
-        else:
-            break
-    if mark is None:
-        return None
-    return mark.line + 1, mark.column + 1
-
-
-def locate(problems: Iterable[Problem], yaml_text: str) -> list[Problem]:
-    out: list[Problem] = []
-    for p in problems:
-        position = yaml_position(yaml_text, p.loc) if p.line is None else None
-        if position is not None:
-            p = Problem(p.loc, p.code, p.message, p.params, position[0], position[1])
-        out.append(p)
-    return out
-
-
-def _what(problem: Problem, lang: str) -> str:
-    if problem.code != "other":
-        try:
-            return t(lang, f"watch.problems.{problem.code}", **problem.params)
-        except (KeyError, IndexError):
-            pass
-    return t(lang, "watch.problems.other", message=problem.message)
-
-
-def yaml_problem_line(problem: Problem, lang: str) -> str:
-    parts: list[str] = []
-    if problem.line is not None and problem.column is not None:
-        parts.append(t(lang, "watch.located", line=problem.line, column=problem.column))
-    if problem.loc:
-        parts.append(f"`{problem.loc}`")
-    where = " · ".join(parts) or "—"
-    return t(lang, "watch.problem", where=where, what=_what(problem, lang))
-
+# -- problems ------------------------------------------------------------------------------------
 
 _LIST_FIELDS: Final = ("names", "handles", "keywords", "exclusions", "sector_terms", "languages")
 _LINE_FIELDS: Final = ("competitors", "spokespeople")
@@ -314,77 +101,55 @@ def form_field_of(loc: str) -> tuple[str | None, int | None]:
     return None, None
 
 
-def form_problem_line(problem: Problem, lang: str) -> str:
-    field_id, index = form_field_of(problem.loc)
-    f = "watch.form."
-    if field_id is None:
-        where = t(lang, f + "field_other", path=problem.loc or "—")
-    else:
-        label = t(lang, f + f"labels.{field_id}")
-        if index is None:
-            where = label
-        else:
-            kind = "line" if field_id in _LINE_FIELDS else "item"
-            where = t(lang, f + kind, field=label, number=index + 1)
-    return t(lang, "watch.problem", where=where, what=_what(problem, lang))
+def _field_of(loc: str) -> tuple[str | None, int | None, str]:
+    field_id, index = form_field_of(loc)
+    return field_id, index, "line" if field_id in _LINE_FIELDS else "item"
 
 
-def problems_text(problems: Sequence[Problem], lang: str) -> str:
-    lines = [yaml_problem_line(p, lang) for p in problems[:MAX_PROBLEMS_SHOWN]]
-    if len(problems) > MAX_PROBLEMS_SHOWN:
-        lines.append(f"(+{len(problems) - MAX_PROBLEMS_SHOWN})")
-    head = t(lang, "watch.import.failed", count=len(problems))
-    return head + "\n\n" + "\n".join(f"- {x}" for x in lines)
+def _label(field_id: str, lang: str) -> str:
+    return t(lang, f"watch.form.labels.{field_id}")
 
 
-# -- validation ----------------------------------------------------------------------------------
+KIND: Final = DocumentKind(
+    ns="watch",
+    field_of=_field_of,
+    label=_label,
+    base_key="base_revision",
+    number_name="revision",
+)
 
 
-_TENANT_RE: Final = re.compile(r"^[A-Za-z0-9._=@-]{1,64}$")
-
-
-def _with_tenant(data: Any, tenant: str) -> Any:
-    """The profile is always the reader's tenant's, whatever the YAML says (when the tenant id
-    fits the profile format)."""
-    if isinstance(data, dict) and _TENANT_RE.match(tenant):
-        return {**data, "tenant_id": tenant}
-    return data
+def query_problems(profile: WatchProfile) -> list[Problem]:
+    """Why the profile cannot be turned into X queries of at most 512 characters, if so."""
+    try:
+        build_queries(profile)
+    except QueryTooLong as exc:
+        return [exc.problem]
+    return []
 
 
 def checked(data: Any, tenant: str) -> tuple[WatchProfile | None, list[Problem]]:
     """Validate profile data and its X queries: the profile, or every problem."""
     try:
-        profile = WatchProfile.from_data(_with_tenant(data, tenant))
+        profile = WatchProfile.from_data(data, tenant_id=tenant)
     except ProfileError as exc:
-        return None, problems_of_error(exc)
-    try:
-        build_queries(profile)
-    except QueryTooLong as exc:
-        return None, [problem_of_queries(exc)]
-    return profile, []
+        return None, list(exc.problems)
+    problems = query_problems(profile)
+    return (None, problems) if problems else (profile, [])
 
 
 def parse_yaml(text: str, tenant: str) -> tuple[WatchProfile | None, list[Problem]]:
     """A profile from YAML, or its problems located (line, column, path)."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        try:
-            WatchProfile.from_yaml(text)  # the same failure, located and worded
-        except ProfileError as exc:
-            return None, problems_of_error(exc)
-        raise  # pragma: no cover - safe_load and from_yaml agree
-    profile, problems = checked(data, tenant)
-    return profile, locate(problems, text)
+        source = LocatedYaml.parse(text, ProfileError)
+        profile = WatchProfile.from_located(source, tenant_id=tenant)
+    except ProfileError as exc:
+        return None, list(exc.problems)
+    problems = [source.place(p) for p in query_problems(profile)]
+    return (None, problems) if problems else (profile, [])
 
 
-# -- phrasing ------------------------------------------------------------------------------------
-
-
-def _at(value: datetime, lang: str) -> str:
-    if lang == "fr":
-        return value.strftime("%d/%m/%Y à %H:%M UTC")
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+# -- cards ---------------------------------------------------------------------------------------
 
 
 def _join(items: Iterable[str], lang: str) -> str:
@@ -399,25 +164,6 @@ def _lang_name(code: str, lang: str) -> str:
         return code
 
 
-def _heading(text: str) -> dict[str, Any]:
-    return text_block(text, weight="Bolder", spacing="Medium")
-
-
-def _bullets(items: Iterable[str]) -> dict[str, Any]:
-    return text_block("\n".join(f"- {i}" for i in items))
-
-
-def _mono(text: str) -> dict[str, Any]:
-    return {
-        "type": "RichTextBlock",
-        "inlines": [{"type": "TextRun", "text": text, "fontType": "Monospace", "size": "Small"}],
-    }
-
-
-def _execute(title: str, verb: str, **data: Any) -> dict[str, Any]:
-    return {"type": "Action.Execute", "title": title, "verb": verb, "data": data}
-
-
 def _version_line(stored: StoredProfile, lang: str) -> str:
     if stored.is_default or stored.at is None:
         return t(lang, "watch.default", revision=stored.revision)
@@ -426,17 +172,17 @@ def _version_line(stored: StoredProfile, lang: str) -> str:
         "watch.revision",
         revision=stored.revision,
         name=stored.by_name or stored.by or "?",
-        at=_at(stored.at, lang),
+        at=at_text(stored.at, lang),
     )
 
 
-def queries_blocks(profile: WatchProfile, lang: str) -> list[dict[str, Any]]:
+def queries_blocks(profile: WatchProfile, lang: str) -> list[dict[str, Any] | None]:
     """The X queries the profile gives: how many, how long; or why there are none."""
     q = "watch.queries."
     try:
         sets: WatchQueries = build_queries(profile)
     except QueryTooLong as exc:
-        problem = form_problem_line(problem_of_queries(exc), lang)
+        problem = KIND.form_problem_line(exc.problem, lang)
         return [text_block(t(lang, q + "too_long", problem=problem), color="Attention")]
     lengths = [len(query) for qs in sets.all() for query in qs.queries]
     lines = []
@@ -452,10 +198,7 @@ def queries_blocks(profile: WatchProfile, lang: str) -> list[dict[str, Any]]:
             )
         )
     summary = t(lang, q + "summary", count=len(lengths), max=max(lengths), limit=MAX_QUERY_LENGTH)
-    return [text_block(summary), _bullets(lines)]
-
-
-# -- cards ---------------------------------------------------------------------------------------
+    return [text_block(summary), bullets(lines)]
 
 
 def view_card(
@@ -468,22 +211,22 @@ def view_card(
 ) -> Card:
     p = stored.profile
     s = "watch.sections."
-    body: list[dict[str, Any]] = [
+    body: list[dict[str, Any] | None] = [
         text_block(t(lang, "watch.title", company=p.company), size="Large", weight="Bolder"),
         text_block(_version_line(stored, lang), isSubtle=True, size="Small"),
     ]
     if message:
         body.append(text_block(message, color="Attention" if warning else "Good"))
     body += [
-        _heading(t(lang, s + "names")),
+        heading(t(lang, s + "names")),
         text_block(_join(p.names, lang)),
-        _heading(t(lang, s + "handles")),
+        heading(t(lang, s + "handles")),
         text_block(_join((f"@{h}" for h in p.handles), lang)),
-        _heading(t(lang, s + "keywords")),
+        heading(t(lang, s + "keywords")),
         text_block(_join(p.keywords, lang)),
-        _heading(t(lang, s + "exclusions")),
+        heading(t(lang, s + "exclusions")),
         text_block(_join(p.exclusions, lang)),
-        _heading(t(lang, s + "competitors")),
+        heading(t(lang, s + "competitors")),
     ]
     if p.competitors:
         rows = []
@@ -494,11 +237,11 @@ def view_card(
             if c.exclusions:
                 row += t(lang, "watch.competitor_exclusions", terms=", ".join(c.exclusions))
             rows.append(row)
-        body.append(_bullets(rows))
+        body.append(bullets(rows))
     else:
         body.append(text_block(t(lang, "watch.none")))
-    body += [_heading(t(lang, s + "sector_terms")), text_block(_join(p.sector_terms, lang))]
-    body.append(_heading(t(lang, s + "spokespeople")))
+    body += [heading(t(lang, s + "sector_terms")), text_block(_join(p.sector_terms, lang))]
+    body.append(heading(t(lang, s + "spokespeople")))
     if p.spokespeople:
         rows = []
         for person in p.spokespeople:
@@ -506,29 +249,24 @@ def view_card(
             if person.handles:
                 row += " · " + ", ".join(f"@{h}" for h in person.handles)
             rows.append(row)
-        body.append(_bullets(rows))
+        body.append(bullets(rows))
     else:
         body.append(text_block(t(lang, "watch.none")))
     body += [
-        _heading(t(lang, s + "languages")),
+        heading(t(lang, s + "languages")),
         text_block(", ".join(_lang_name(x, lang) for x in p.languages)),
-        _heading(t(lang, s + "queries")),
+        heading(t(lang, s + "queries")),
         *queries_blocks(p, lang),
     ]
-    actions = [_execute(t(lang, "watch.buttons.export"), VERB_EXPORT)]
+    actions = [execute(t(lang, "watch.buttons.export"), KIND.verb("export"))]
     if manage:
         body.append(text_block(t(lang, "watch.import_hint"), isSubtle=True, size="Small"))
-        actions.insert(0, _execute(t(lang, "watch.buttons.edit"), VERB_EDIT))
-    return adaptive_card(body, actions)
+        actions.insert(0, execute(t(lang, "watch.buttons.edit"), KIND.verb("edit")))
+    return adaptive_card([b for b in body if b is not None], actions)
 
 
 def export_card(stored: StoredProfile, lang: str) -> Card:
-    body = [
-        text_block(t(lang, "watch.export.title", revision=stored.revision), weight="Bolder"),
-        text_block(t(lang, "watch.export.hint"), isSubtle=True, size="Small"),
-        _mono(stored.profile.to_yaml()),
-    ]
-    return adaptive_card(body)
+    return KIND.export_card(lang, stored.profile.to_yaml(), stored.revision)
 
 
 FORM_FIELDS: Final = (
@@ -578,20 +316,9 @@ def form_card(
     """The edit form; `values`: what the user typed (shown again with the problems)."""
     filled = {**form_values(stored.profile), **(values or {})}
     f = "watch.form."
-    body: list[dict[str, Any]] = [
-        text_block(t(lang, f + "title", revision=stored.revision), size="Large", weight="Bolder"),
-        text_block(t(lang, f + "intro"), isSubtle=True, size="Small"),
-    ]
-    if problems:
-        body.append(
-            text_block(
-                t(lang, f + "errors_title", count=len(problems)), color="Attention", weight="Bolder"
-            )
-        )
-        lines = [form_problem_line(p, lang) for p in problems[:MAX_PROBLEMS_SHOWN]]
-        body.append(text_block("\n".join(f"- {x}" for x in lines), color="Attention", size="Small"))
+    inputs: list[dict[str, Any]] = []
     for field_id in FORM_FIELDS:
-        body.append(
+        inputs.append(
             {
                 "type": "Input.Text",
                 "id": field_id,
@@ -602,11 +329,8 @@ def form_card(
                 "maxLength": 8000 if field_id in _MULTILINE else 2000,
             }
         )
-    actions = [
-        _execute(t(lang, f + "save"), VERB_SAVE, base_revision=stored.revision),
-        _execute(t(lang, f + "cancel"), VERB_VIEW),
-    ]
-    return adaptive_card(body, actions)
+    title = t(lang, f + "title", revision=stored.revision)
+    return KIND.form_card(lang, title, inputs, problems, stored.revision)
 
 
 # -- the form's data back into a profile ---------------------------------------------------------
@@ -674,17 +398,6 @@ def profile_data_from_form(profile: WatchProfile, data: dict[str, Any]) -> dict[
     return out
 
 
-def _revision_of(data: dict[str, Any]) -> int | None:
-    base = data.get("base_revision")
-    if isinstance(base, bool):
-        return None
-    if isinstance(base, int):
-        return base
-    if isinstance(base, str) and base.isdigit():
-        return int(base)
-    return None
-
-
 # -- the Teams side ------------------------------------------------------------------------------
 
 
@@ -694,136 +407,59 @@ class WatchServices:
     fetcher: FileFetcher = field(default_factory=FileFetcher)
 
 
-class WatchTeams:
+class WatchTeams(DocumentEditor[StoredProfile]):
+    kind = KIND
+    form_fields = FORM_FIELDS
+    open_commands = frozenset({"view", "export"})
+
     def __init__(self, services: WatchServices) -> None:
+        super().__init__(services.fetcher)
         self._profiles = services.profiles
-        self._fetcher = services.fetcher
 
-    def register(self, router: CardActionRouter) -> None:
-        router.register(VERB_VIEW, self.on_view)
-        router.register(VERB_EDIT, self.on_edit)
-        router.register(VERB_SAVE, self.on_save)
-        router.register(VERB_EXPORT, self.on_export)
+    def is_import_head(self, line: str) -> bool:
+        return is_watch_command(line)
 
-    # -- the message command ---------------------------------------------------------------
+    async def current(self, tenant: str) -> StoredProfile:
+        return await self._profiles.current(tenant)
 
-    async def handle_command(self, turn_context: TurnContext, actor: Actor, text: str) -> None:
-        activity = turn_context.activity
-        lang = actor.lang
-        command = command_of(text, activity)
-        if command in ("edit", "import") and not is_comms(actor):
-            await turn_context.send_activity(t(lang, "watch.refused"))
-            return
-        if command == "import":
-            await self._import(turn_context, actor, text)
-            return
-        stored = await self._profiles.current(tenant_of(actor))
-        if command == "export":
-            card = export_card(stored, lang)
-        elif command == "edit":
-            card = form_card(stored, lang)
-        else:
-            card = view_card(stored, lang, manage=is_comms(actor))
-        await turn_context.send_activity(card_activity(card))
+    def number(self, doc: StoredProfile) -> int:
+        return doc.revision
 
-    async def _import(self, turn_context: TurnContext, actor: Actor, text: str) -> None:
-        lang = actor.lang
-        activity = turn_context.activity
-        files = _file_attachments(activity)
-        yaml_text: str | None
-        if files:
-            try:
-                yaml_text = await self._read_file(activity, files[0])
-            except FileRefused as exc:
-                reason = t(lang, f"watch.import.reasons.{exc.reason}")
-                await turn_context.send_activity(
-                    t(lang, "watch.import.file_refused", reason=reason)
-                )
-                return
-        else:
-            yaml_text = yaml_block_of(text, activity.attachments or [])
-        if not yaml_text:
-            await turn_context.send_activity(t(lang, "watch.import.missing"))
-            return
-        tenant = tenant_of(actor)
-        profile, problems = parse_yaml(yaml_text, tenant)
+    view_card = staticmethod(view_card)
+    form_card = staticmethod(form_card)
+    export_card = staticmethod(export_card)
+
+    def from_form(
+        self, doc: StoredProfile, data: dict[str, Any], tenant: str
+    ) -> tuple[WatchProfile | None, Sequence[Problem]]:
+        return checked(profile_data_from_form(doc.profile, data), tenant)
+
+    async def store(
+        self, actor: Actor, content: Any, *, expected: int | None, note: str
+    ) -> Saved[StoredProfile]:
+        return await self._save(actor, content, expected, "form")
+
+    async def store_yaml(self, actor: Actor, text: str) -> Saved[StoredProfile]:
+        profile, problems = parse_yaml(text, tenant_of(actor))
         if profile is None:
-            await turn_context.send_activity(problems_text(problems, lang))
-            return
-        outcome = await self._profiles.save(
-            tenant, profile, by=actor.key or "unknown", by_name=actor.name, source="import"
-        )
-        key = "watch.unchanged" if outcome.unchanged else "watch.import.done"
-        message = t(lang, key, revision=outcome.stored.revision)
-        await turn_context.send_activity(
-            card_activity(view_card(outcome.stored, lang, manage=True, message=message))
-        )
+            return Saved(problems=problems)
+        return await self._save(actor, profile, None, "import")
 
-    async def _read_file(self, activity: Activity, attachment: Any) -> str:
-        return await self._fetcher.read_yaml_attachment(activity, attachment)
-
-    # -- card verbs --------------------------------------------------------------------------
-
-    def _refused(self, actor: Actor) -> ActionResult:
-        return ActionResult(message=t(actor.lang, "watch.refused"))
-
-    async def on_view(
-        self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
-    ) -> ActionResult:
-        stored = await self._profiles.current(tenant_of(actor))
-        return ActionResult(card=view_card(stored, actor.lang, manage=is_comms(actor)))
-
-    async def on_export(
-        self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
-    ) -> ActionResult:
-        stored = await self._profiles.current(tenant_of(actor))
-        return ActionResult(card=export_card(stored, actor.lang))
-
-    async def on_edit(
-        self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
-    ) -> ActionResult:
-        if not is_comms(actor):
-            return self._refused(actor)
-        stored = await self._profiles.current(tenant_of(actor))
-        return ActionResult(card=form_card(stored, actor.lang))
-
-    async def on_save(
-        self, turn_context: TurnContext, actor: Actor, data: dict[str, Any]
-    ) -> ActionResult:
-        if not is_comms(actor):
-            return self._refused(actor)
-        lang = actor.lang
-        tenant = tenant_of(actor)
-        current = await self._profiles.current(tenant)
-        expected = _revision_of(data)
-        if expected is not None and expected != current.revision:
-            return self._conflict(current, lang, expected)
-        values = {k: str(data[k]) for k in FORM_FIELDS if data.get(k) is not None}
-        profile, problems = checked(profile_data_from_form(current.profile, data), tenant)
-        if profile is None:
-            return ActionResult(card=form_card(current, lang, values=values, problems=problems))
+    async def _save(
+        self, actor: Actor, profile: WatchProfile, expected: int | None, source: str
+    ) -> Saved[StoredProfile]:
         try:
             outcome = await self._profiles.save(
-                tenant,
+                tenant_of(actor),
                 profile,
                 by=actor.key or "unknown",
                 by_name=actor.name,
                 expected_revision=expected,
-                source="form",
+                source=source,
             )
         except ProfileConflict as exc:
-            latest = await self._profiles.current(tenant)
-            return self._conflict(latest, lang, exc.expected)
-        key = "watch.unchanged" if outcome.unchanged else "watch.saved"
-        message = t(lang, key, revision=outcome.stored.revision)
-        return ActionResult(card=view_card(outcome.stored, lang, manage=True, message=message))
-
-    @staticmethod
-    def _conflict(latest: StoredProfile, lang: str, expected: int) -> ActionResult:
-        message = t(lang, "watch.conflict", current=latest.revision, expected=expected)
-        return ActionResult(
-            card=view_card(latest, lang, manage=True, message=message, warning=True)
-        )
+            return Saved(conflict=exc.expected)
+        return Saved(outcome.stored, unchanged=outcome.unchanged)
 
 
 def register_watch(router: CardActionRouter, services: WatchServices) -> WatchTeams:

@@ -33,7 +33,8 @@ from bot.teams.editorial import (
 )
 from tests.drafting.conftest import FakeClock
 from tests.drafting.dialog_harness import actions_of, card_text
-from tests.support.teams import TENANT, card_action, message
+from tests.support.editor import EditorChat, exported_yaml, first_card, inputs_of, local_fetcher
+from tests.support.teams import TENANT
 from tests.teams.conftest import Pulse
 
 ROLES = {"aad-alice": frozenset({"approver"}), "aad-carol": frozenset({"admin"})}
@@ -60,52 +61,24 @@ class EditorialRoot(ComponentDialog):
 
 
 @dataclass
-class Setup:
-    pulse: Pulse
+class Setup(EditorChat):
     store: EditorialStore
     teams: EditorialTeams
-
-    async def say(
-        self, text: str, user: str = "alice", locale: str = "fr-FR", **extra: Any
-    ) -> list[dict[str, Any]]:
-        before = len(self.pulse.connector.messages())
-        activity = message(text, service_url=self.pulse.connector.url, user_id=user, locale=locale)
-        activity.update(extra)
-        status, _ = await self.pulse.post(activity)
-        assert status in (200, 201)
-        await self.pulse.connector.wait_for(lambda _: len(self.pulse.connector.messages()) > before)
-        return self.pulse.connector.messages()[before:]
-
-    async def invoke(
-        self, verb: str, data: dict[str, Any], user: str = "alice", locale: str = "fr-FR"
-    ) -> dict[str, Any]:
-        activity = card_action(
-            verb, data, service_url=self.pulse.connector.url, user_id=user, locale=locale
-        )
-        status, body = await self.pulse.post(activity)
-        assert status == 200
-        return body  # type: ignore[no-any-return]
 
 
 @pytest.fixture
 async def setup(demo: Pulse) -> Setup:
     store = EditorialStore(demo.components.store, FakeClock())
-    fetcher = FileFetcher(
-        allowed_hosts=("*.sharepoint.com", "127.0.0.1"), require_https=False, max_bytes=64 * 1024
-    )
-    teams = register_editorial(demo.components.bot.actions, EditorialServices(store, fetcher))
+    services = EditorialServices(store, local_fetcher())
+    teams = register_editorial(demo.components.bot.actions, services)
     bot: Any = demo.components.bot
     bot._dialog = EditorialRoot(teams)
     bot._roles = _roles
     return Setup(demo, store, teams)
 
 
-def _card(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    return next(a["content"] for m in messages for a in m.get("attachments") or [])
-
-
 async def test_view_card_for_comms_has_the_whole_line_and_buttons(setup: Setup) -> None:
-    card = _card(await setup.say("ligne éditoriale"))
+    card = first_card(await setup.say("ligne éditoriale"))
     text = card_text(card)
     for expected in (
         "Ligne éditoriale — Velora",
@@ -132,13 +105,13 @@ async def test_view_card_for_comms_has_the_whole_line_and_buttons(setup: Setup) 
 
 
 async def test_english_labels(setup: Setup) -> None:
-    card = _card(await setup.say("editorial line", locale="en-US"))
+    card = first_card(await setup.say("editorial line", locale="en-US"))
     assert "Editorial line — Velora" in card_text(card) and "Words to avoid" in card_text(card)
     assert "sober, warm, expert" in card_text(card)
 
 
 async def test_non_comms_may_read_but_not_change(setup: Setup) -> None:
-    card = _card(await setup.say("ligne éditoriale", user="bob"))
+    card = first_card(await setup.say("ligne éditoriale", user="bob"))
     assert "Ligne éditoriale — Velora" in card_text(card) and not actions_of(card)
     for command in ("modifier la ligne éditoriale", "historique", "exporter",
                     "import ligne éditoriale\n" + default_editorial_line_yaml()):  # fmt: skip
@@ -194,10 +167,8 @@ async def test_import_without_yaml_explains_how(setup: Setup) -> None:
 
 
 async def test_export_parses_back(setup: Setup) -> None:
-    card = _card(await setup.say("exporter la ligne éditoriale"))
-    yaml_text = next(
-        run["text"] for el in card["body"] if el["type"] == "RichTextBlock" for run in el["inlines"]
-    )
+    card = first_card(await setup.say("exporter la ligne éditoriale"))
+    yaml_text = exported_yaml(card)
     line = EditorialLine.from_yaml(yaml_text)
     assert line.same_content(await setup.store.current(TENANT))
     assert yaml.safe_load(yaml_text)["company"]["name"] == "Velora"
@@ -206,7 +177,7 @@ async def test_export_parses_back(setup: Setup) -> None:
 async def test_form_save_with_errors_then_success_then_conflict(setup: Setup) -> None:
     body = await setup.invoke("editorial.edit", {})
     form = body["value"]
-    inputs = {el["id"]: el for el in form["body"] if el["type"].startswith("Input.")}
+    inputs = inputs_of(form)
     assert inputs["hashtags_forbidden"]["value"] == "#promo, #soldes, #sale, #giveaway, #concours"
     assert inputs["avoid_fr"]["value"].splitlines()[0] == "révolutionnaire"
     save = next(a for a in actions_of(form) if a.get("verb") == "editorial.save")
@@ -218,7 +189,7 @@ async def test_form_save_with_errors_then_success_then_conflict(setup: Setup) ->
     text = card_text(body["value"])
     assert "Rien n'est enregistré : 1 problème(s) à corriger." in text
     assert "Hashtags interdits, n° 6 — ce n'est pas un hashtag" in text
-    again = {el["id"]: el for el in body["value"]["body"] if el["type"].startswith("Input.")}
+    again = inputs_of(body["value"])
     assert again["hashtags_forbidden"]["value"].endswith(", bonplan")  # shown again as typed
 
     good = {
@@ -353,3 +324,31 @@ async def test_fetch_refuses_before_any_request() -> None:
 
 def test_default_line_is_the_demo_line() -> None:
     assert json.dumps(default_editorial_line().to_data())  # sanity: JSON-ready
+
+
+async def test_the_shared_editor_behaves_alike_for_the_line(setup: Setup) -> None:
+    """What the editorial line now shares with the watch profile's editor: a stale form is
+    refused before its errors are listed (as a warning); "update" opens the form; a fenced YAML
+    block is an import even without the word."""
+    changed = default_editorial_line_yaml().replace(
+        "max_count: 2\nmentions:", "max_count: 1\nmentions:"
+    )
+    await setup.say("import ligne éditoriale\n" + changed)  # now version 2
+    body = await setup.invoke(
+        "editorial.save", {"base_version": 1, "hashtags_forbidden": "pas un hashtag"}
+    )
+    card = body["value"]
+    assert "a changé entre-temps (version 2, vous étiez sur la 1)" in card_text(card)
+    assert "Rien n'est enregistré" not in card_text(card)
+    [warning] = [el for el in card["body"] if "a changé entre-temps" in el.get("text", "")]
+    assert warning["color"] == "Attention"
+    assert (await setup.store.history(TENANT)).latest_version == 2
+
+    form = first_card(await setup.say("update the editorial line", locale="en-US"))
+    assert any(el.get("id") == "hashtags_forbidden" for el in form["body"])
+
+    messages = await setup.say(
+        "ligne éditoriale\n```yaml\n" + default_editorial_line_yaml() + "```"
+    )
+    assert "c'est la version 3" in message_text(messages[0])
+    assert (await setup.store.current(TENANT)).hashtags.max_count == 2

@@ -23,12 +23,12 @@ from bot.devtools.connector import message_text
 from bot.domain.watch import WatchProfile
 from bot.services.profiles import ProfileRepository
 from bot.teams.actions import RoleResolver, actor_of
-from bot.teams.editorial import FileFetcher
 from bot.teams.watch import WatchServices, WatchTeams, is_watch_command, register_watch
 from tests.drafting.conftest import FakeClock
 from tests.drafting.dialog_harness import actions_of, card_text
-from tests.support.teams import TENANT, card_action, message
-from tests.teams.conftest import Pulse, PulseFactory
+from tests.support.editor import EditorChat, exported_yaml, first_card, input_values, local_fetcher
+from tests.support.teams import TENANT, message
+from tests.teams.conftest import PulseFactory
 
 DEFAULT_YAML = DEFAULT_PROFILE_PATH.read_text(encoding="utf-8")
 
@@ -56,21 +56,8 @@ class WatchRoot(ComponentDialog):
 
 
 @dataclass
-class Setup:
-    pulse: Pulse
+class Setup(EditorChat):
     profiles: ProfileRepository
-
-    async def say(
-        self, text: str, user: str = "alice", locale: str = "fr-FR", **extra: Any
-    ) -> list[dict[str, Any]]:
-        connector = self.pulse.connector
-        before = len(connector.messages())
-        activity = message(text, service_url=connector.url, user_id=user, locale=locale)
-        activity.update(extra)
-        status, _ = await self.pulse.post(activity)
-        assert status in (200, 201)
-        await connector.wait_for(lambda _: len(connector.messages()) > before)
-        return connector.messages()[before:]
 
     async def ask_for_card(self, text: str) -> dict[str, Any]:
         """Ask a question and wait for the answer card (it may follow other messages)."""
@@ -85,54 +72,22 @@ class Setup:
         await connector.wait_for(lambda _: len(cards()) > before, timeout=30)
         return cards()[-1]["attachments"][0]["content"]  # type: ignore[no-any-return]
 
-    async def invoke(
-        self, verb: str, data: dict[str, Any], user: str = "alice", locale: str = "fr-FR"
-    ) -> dict[str, Any]:
-        activity = card_action(
-            verb, data, service_url=self.pulse.connector.url, user_id=user, locale=locale
-        )
-        status, body = await self.pulse.post(activity)
-        assert status == 200
-        return body  # type: ignore[no-any-return]
-
 
 @pytest.fixture
 async def setup(make_pulse: PulseFactory) -> Setup:
     pulse = await make_pulse(PULSE_APPROVERS="aad-alice")  # alice is comms, bob is not
     profiles = ProfileRepository(pulse.components.store, DEFAULT_PROFILE_PATH, FakeClock())
-    fetcher = FileFetcher(
-        allowed_hosts=("*.sharepoint.com", "127.0.0.1"), require_https=False, max_bytes=64 * 1024
-    )
-    teams = register_watch(pulse.components.bot.actions, WatchServices(profiles, fetcher))
+    teams = register_watch(pulse.components.bot.actions, WatchServices(profiles, local_fetcher()))
     bot: Any = pulse.components.bot
     bot._dialog = WatchRoot(teams, bot._dialog, bot._roles)
     return Setup(pulse, profiles)
-
-
-def _card(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    return next(a["content"] for m in messages for a in m.get("attachments") or [])
-
-
-def _inputs(card: dict[str, Any]) -> dict[str, str]:
-    return {el["id"]: el["value"] for el in card["body"] if el["type"].startswith("Input.")}
-
-
-def _exported_yaml(card: dict[str, Any]) -> str:
-    return str(
-        next(
-            run["text"]
-            for el in card["body"]
-            if el["type"] == "RichTextBlock"
-            for run in el["inlines"]
-        )
-    )
 
 
 # -- view ----------------------------------------------------------------------------------------
 
 
 async def test_view_card_in_french_has_the_whole_profile_and_its_queries(setup: Setup) -> None:
-    card = _card(await setup.say("montre le profil de veille"))
+    card = first_card(await setup.say("montre le profil de veille"))
     text = card_text(card)
     for expected in (
         "Profil de veille — Velora",
@@ -155,7 +110,7 @@ async def test_view_card_in_french_has_the_whole_profile_and_its_queries(setup: 
 
 
 async def test_view_card_in_english(setup: Setup) -> None:
-    card = _card(await setup.say("watch profile", locale="en-US"))
+    card = first_card(await setup.say("watch profile", locale="en-US"))
     text = card_text(card)
     for expected in (
         "Watch profile — Velora",
@@ -175,7 +130,7 @@ async def test_a_profile_too_long_for_x_is_shown_as_such(setup: Setup) -> None:
     data = {**WatchProfile.from_yaml(DEFAULT_YAML).model_dump(), "exclusions": exclusions}
     # Stored behind the validation's back (as an older release might have): shown, not hidden.
     await setup.profiles.save(TENANT, WatchProfile.model_validate(data), by="legacy")
-    text = card_text(_card(await setup.say("profil de veille")))
+    text = card_text(first_card(await setup.say("profil de veille")))
     assert (
         "Ce profil ne se traduit pas en requêtes X : Exclusions (homonymes) — les exclusions et "
         "le filtre de langue prennent à eux seuls 686 des 512 caractères d'une requête X" in text
@@ -186,7 +141,7 @@ async def test_a_profile_too_long_for_x_is_shown_as_such(setup: Setup) -> None:
 
 
 async def test_non_comms_may_view_and_export_but_not_change(setup: Setup) -> None:
-    card = _card(await setup.say("profil de veille", user="bob"))
+    card = first_card(await setup.say("profil de veille", user="bob"))
     assert "Profil de veille — Velora" in card_text(card)
     assert [a["verb"] for a in actions_of(card)] == ["watch.export"]
     for command in ("modifier la veille", "importer profil de veille\n" + DEFAULT_YAML):
@@ -199,7 +154,7 @@ async def test_non_comms_may_view_and_export_but_not_change(setup: Setup) -> Non
         assert body["type"] == "application/vnd.microsoft.activity.message"
         assert body["value"].startswith("Seules")
     body = await setup.invoke("watch.export", {}, user="bob")
-    assert WatchProfile.from_yaml(_exported_yaml(body["value"])).company == "Velora"
+    assert WatchProfile.from_yaml(exported_yaml(body["value"])).company == "Velora"
     assert (await setup.profiles.current(TENANT)).revision == 1
 
 
@@ -227,7 +182,12 @@ async def test_import_with_errors_gives_located_messages_in_the_users_language(
     assert "line 1, column 17 — not valid YAML" in reply["text"]
     homonym = DEFAULT_YAML.replace("- Neon Tides", "- Vélora")
     [reply] = await setup.say("importer profil de veille\n" + homonym)
-    assert "`exclusions` — « Vélora » est aussi un nom ou un mot-clé" in reply["text"]
+    index = WatchProfile.from_yaml(DEFAULT_YAML).exclusions.index("Neon Tides")
+    line_no = DEFAULT_YAML.splitlines().index("- Neon Tides") + 1
+    assert (
+        f"ligne {line_no}, colonne 3 · `exclusions[{index}]` — « Vélora » est aussi un nom"
+        in reply["text"]
+    )
     [reply] = await setup.say("importer profil de veille")
     assert reply["text"].startswith("Envoyez « importer profil de veille » suivi du YAML")
     assert (await setup.profiles.current(TENANT)).revision == 1
@@ -297,11 +257,11 @@ async def test_import_as_teams_html(setup: Setup) -> None:
 
 
 async def test_export_parses_back(setup: Setup) -> None:
-    card = _card(await setup.say("exporter profil de veille"))
+    card = first_card(await setup.say("exporter profil de veille"))
     assert "Profil de veille (révision 1) en YAML" in card_text(card)
-    exported = WatchProfile.from_yaml(_exported_yaml(card))
+    exported = WatchProfile.from_yaml(exported_yaml(card))
     assert exported == await setup.profiles.get(TENANT)
-    card = _card(await setup.say("export watch profile", locale="en-US"))
+    card = first_card(await setup.say("export watch profile", locale="en-US"))
     assert "Watch profile (revision 1) as YAML" in card_text(card)
 
 
@@ -311,7 +271,7 @@ async def test_export_parses_back(setup: Setup) -> None:
 async def test_form_save_with_errors_then_success_then_stale(setup: Setup) -> None:
     body = await setup.invoke("watch.edit", {})
     form = body["value"]
-    inputs = _inputs(form)
+    inputs = input_values(form)
     assert inputs["names"] == "Velora, Vélora"
     assert inputs["handles"] == "@velora, @velora_fr, @velora_support"
     assert inputs["competitors"].splitlines()[1] == "Voltigo: Voltigo @voltigo_bikes"
@@ -333,7 +293,7 @@ async def test_form_save_with_errors_then_success_then_stale(setup: Setup) -> No
     assert "Concurrents, ligne 4 — un compte X, c'est 1 à 15 lettres" in text
     assert "Concurrents, ligne 5 — ne doit pas être vide" in text
     assert "Langues — « english » n'est pas un code de langue" in text
-    assert _inputs(body["value"])["names"] == "Velora, Vélora, velora"  # shown again as typed
+    assert input_values(body["value"])["names"] == "Velora, Vélora, velora"  # shown again as typed
 
     good = {
         **bad,
