@@ -16,10 +16,10 @@ Events are split: the 2012 events are the development set (parameters were tuned
 2013 events are reported apart as held out. Goal (on real brand days, held out from the project):
 ARI >= 0.20, purity >= 0.60, other <= 25%.
 
-Brand days (`tests/domain/data/themes_brand_days.jsonl`, written for the project: two fictional
-brands, a rail operator and a mobile operator, two days each, every post labelled with its
-reason — delay, cancellation, refund, staff, app, price, lost item, praise, question...): each
-brand's day is one window, scored the same way against the reasons. Day 1 is the development
+Brand days (`tests/domain/data/themes_brand_days.jsonl`, written for the project: three fictional
+brands, a rail operator, a mobile operator and a bank, two days each, every post labelled with
+its reason — delay, cancellation, refund, staff, app, price, card, outage, praise, question...):
+each brand's day is one window, scored the same way against the reasons. Day 1 is the development
 set, day 2 is held out (never tuned on).
 
     .venv/bin/python scripts/eval_themes.py [--data ../shared/data] [--cache DIR] [--events N]
