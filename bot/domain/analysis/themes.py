@@ -5,8 +5,10 @@ given by the caller (multilingual embeddings, so a French and an English post ab
 are close; the domain never runs the encoder). Without vectors (no encoder, or it failed) a
 lexical TF-IDF projection stands in, so the answer degrades instead of failing.
 
-1. k-means (scikit-learn) for each k within bounds set by the number of posts; the k with the
-   best silhouette (cosine) wins. Themes hold from a few dozen to thousands of posts.
+1. Agglomerative clustering (average linkage, cosine; SciPy), the tree cut where it first holds
+   k clusters of at least the minimum size, for each k within bounds set by the number of
+   posts; the k with the best silhouette (cosine) wins (`ThemeParams.algorithm = "kmeans"`:
+   k-means instead). Themes hold from a few dozen to thousands of posts.
 2. Near-duplicate themes (centroid cosine >= `merge_similarity`) merge; themes too small to
    stand dissolve.
 3. Every post joins the theme it matches best (`matching.relevance`: cosine to the theme's
@@ -14,7 +16,9 @@ lexical TF-IDF projection stands in, so the answer degrades instead of failing.
    when it matches none well enough; "other" is capped at `max_other_share`.
 4. Labels: class-based TF-IDF over words and 2–3-word phrases, stop-words of both languages
    removed (data files), never a handle, an author's name, a person's name (capitalised-name
-   heuristic) or the brand's own names; in the answer's language when the theme has such posts.
+   heuristic) or the brand's own names; no phrase starting or ending with a conjugated verb or
+   a vague word (data files `label_weak_*.txt`), no word most of the window holds unless the
+   theme holds it twice as often; in the answer's language when the theme has such posts.
 """
 
 from __future__ import annotations
