@@ -343,6 +343,7 @@ def _choose_cut(x: F64, p: ThemeParams, min_size: int) -> tuple[I64, F64]:
     posts (smaller ones are left for the assignment to place); the best silhouette (cosine,
     over the posts of those clusters) wins (ties: the smaller k)."""
     from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
     from sklearn.metrics import silhouette_score
 
     m = len(x)
@@ -354,7 +355,11 @@ def _choose_cut(x: F64, p: ThemeParams, min_size: int) -> tuple[I64, F64]:
     )
     xs = x[fit_rows]
     least = max(2, math.ceil(min_size * len(xs) / m))  # the minimum size, in the fitted sample
-    tree = linkage(xs, method="average", metric="cosine")
+    # Cosine distances computed here (a zero row, a post without words in the lexical stand-in,
+    # is at distance 1 from all, not NaN).
+    distances = np.clip(1.0 - xs @ xs.T, 0.0, 2.0)
+    np.fill_diagonal(distances, 0.0)
+    tree = linkage(squareform(distances, checks=False), method="average")
     # Undo the merges from the last: after undoing t - 1 of them the tree holds t clusters;
     # count those of at least `least` posts as it goes (O(n)), cut only where it is needed.
     n_fit = len(xs)
@@ -376,8 +381,6 @@ def _choose_cut(x: F64, p: ThemeParams, min_size: int) -> tuple[I64, F64]:
         raw = fcluster(tree, t, criterion="maxclust").astype(np.int64)
         sizes = np.bincount(raw)
         cuts[k] = np.where(sizes[raw] >= least, raw, -1)
-    distances = np.clip(1.0 - xs @ xs.T, 0.0, 2.0)
-    np.fill_diagonal(distances, 0.0)
     best: tuple[float, int] | None = None
     for k, labels in sorted(cuts.items()):
         inside = labels >= 0

@@ -109,3 +109,20 @@ def test_themes_of_a_brand_day_follow_the_reasons_people_complain() -> None:
         )
     # Measured on day 1: ARI 0.33, 0.52, 0.35 (mean 0.40); k-means before: mean 0.18.
     assert float(np.mean(scores)) >= 0.3, scores
+
+
+def test_zero_and_identical_vectors_degrade_nothing() -> None:
+    # The tree is built from distances computed here: a zero vector is far from all, not NaN.
+    rng = np.random.default_rng(5)
+    texts = [f"late train number {i}" for i in range(12)] + [f"rude staff {i}" for i in range(12)]
+    posts = [_post(i, t) for i, t in enumerate(texts)]
+    vectors = np.repeat(rng.normal(size=(2, 8)), 12, axis=0)  # two groups of identical vectors
+    vectors[3] = 0.0
+    result = find_themes(posts, vectors, params=ThemeParams(min_k=2, centre_vectors=False))
+    assert sum(t.posts for t in result.themes) == 24
+    named = [t for t in result.themes if not t.is_other]
+    assert len(named) == 2
+    assert {frozenset(t.members) - {3} for t in named} == {
+        frozenset(range(12)) - {3},
+        frozenset(range(12, 24)),
+    }
