@@ -2,7 +2,8 @@
 stored embeddings (vectors already kept), beside today's themes (the lexical algorithm before
 issue 17, taken from git at the merge base with main and run in the same process).
 
-Also the p95 of the analysis of an answer's 100-post sample (goal: under 1.5 s on one core),
+Beside them, k-means (issue 17's first clustering) on the stored vectors. Also the p95 of the
+analysis of an answer's 100-post sample (goal: under 1.5 s on one core),
 cold and with stored vectors. Runs pinned to one CPU; CPU time is printed beside wall time
 (the machine may be shared). Posts: the synthetic bilingual posts of the analysis tests.
 
@@ -30,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bot.clients.encoder import UseEncoder  # noqa: E402
 from bot.domain.analysis.matching import text_for_vector  # noqa: E402
 from bot.domain.analysis.themes import find_themes  # noqa: E402
+from bot.domain.analysis.thresholds import ThemeParams  # noqa: E402
 from tests.domain.analysis.synthetic import make_posts  # noqa: E402
 
 BEFORE_FILES = ("__init__.py", "_text.py", "lexicon.py", "stopwords.py", "thresholds.py")
@@ -74,6 +76,9 @@ def themes_before() -> ModuleType | None:
     return importlib.import_module("themes_before.themes")
 
 
+KMEANS = ThemeParams(algorithm="kmeans")  # issue 17's first clustering, beside today's
+
+
 def timed(fn: Callable[[], Any], repeats: int) -> tuple[list[float], list[float], Any]:
     walls, cpus = [], []
     result = None
@@ -100,7 +105,10 @@ def main() -> None:
     encoder = UseEncoder(cache_size=0)  # no cache: "cold" encodes every post
     encoder.warm_up()
     print("themes: synthetic bilingual posts, one CPU; times are best of runs (CPU s / wall s)")
-    print(f"{'posts':>6} {'cold (encode+themes)':>22} {'stored vectors':>16} {'today':>14}")
+    print(
+        f"{'posts':>6} {'cold (encode+themes)':>22} {'stored vectors':>16}"
+        f" {'k-means, stored':>16} {'today':>14}"
+    )
     for n in [int(s) for s in args.sizes.split(",") if s]:
         posts = [lp.post for lp in make_posts(n, seed=3, campaign=n // 100)]
         texts = [text_for_vector(p.post.text) for p in posts]
@@ -115,6 +123,7 @@ def main() -> None:
 
         cw, cc, _ = timed(cold, runs)
         sw, sc, result = timed(stored, runs)
+        kw, kc, _ = timed(lambda posts=posts, v=vectors: find_themes(posts, v, params=KMEANS), runs)
         today = "n/a"
         if before is not None:
             tw, tc, _ = timed(lambda posts=posts: before.find_themes(posts), runs)
@@ -122,7 +131,7 @@ def main() -> None:
         named = sum(1 for t in result.themes if not t.is_other)
         print(
             f"{len(posts):>6} {min(cc):>11.2f}/{min(cw):<10.2f} {min(sc):>7.2f}/{min(sw):<8.2f}"
-            f" {today:>14}   ({named} themes)"
+            f" {min(kc):>7.2f}/{min(kw):<8.2f} {today:>14}   ({named} themes)"
         )
     # The answer's sample: 100 posts, many runs, p95.
     sample = [lp.post for lp in make_posts(100, seed=21)]
@@ -130,8 +139,13 @@ def main() -> None:
     vectors = encoder.encode(texts)
     cw, cc, _ = timed(lambda: find_themes(sample, encoder.encode(texts)), args.repeats)
     sw, sc, _ = timed(lambda: find_themes(sample, vectors), args.repeats)
+    kw, kc, _ = timed(lambda: find_themes(sample, vectors, params=KMEANS), args.repeats)
     line = f"100-post sample over {args.repeats} runs, p95 CPU/wall (goal < 1.5 s):"
     print(line, f"cold {p95(cc):.3f}/{p95(cw):.3f} s, stored vectors {p95(sc):.3f}/{p95(sw):.3f} s")
+    print(
+        f"  k-means (issue 17's first clustering), stored vectors:"
+        f" p95 {p95(kc):.3f}/{p95(kw):.3f} s"
+    )
     if before is not None:
         tw, tc, _ = timed(lambda: before.find_themes(sample), args.repeats)
         print(f"  today's themes on the same sample: p95 {p95(tc):.3f}/{p95(tw):.3f} s")

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +74,21 @@ def tag(posts: Sequence[Post]) -> list[AnalysedPost]:
     ]
 
 
+_HANDLE = re.compile(r"(?<![\w@])@(\w+)")
+BRAND_SHARE = 0.15  # an account mentioned by this share of the posts is the brand's
+
+
+def brand_accounts(posts: Sequence[Post]) -> list[str]:
+    """The accounts the export is about (no watch profile here): those mentioned in at least
+    `BRAND_SHARE` of the posts ("@airline" starts most of a brand's mentions). Their names never
+    label a theme."""
+    counts: Counter[str] = Counter()
+    for post in posts:
+        counts.update({h.lower() for h in _HANDLE.findall(post.text)})
+    least = max(2, BRAND_SHARE * len(posts))
+    return sorted(h for h, n in counts.items() if n >= least)
+
+
 def themes_of(
     analysed: Sequence[AnalysedPost], lang: str | None, encoder: SentenceEncoder | None = None
 ) -> Themes:
@@ -83,7 +100,8 @@ def themes_of(
     vectors = (
         encoder.encode([text_for_vector(ap.post.text) for ap in analysed]) if analysed else None
     )
-    return find_themes(analysed, vectors, lang=lang)
+    exclude = brand_accounts([ap.post for ap in analysed])
+    return find_themes(analysed, vectors, lang=lang, exclude_terms=exclude)
 
 
 def analyse(

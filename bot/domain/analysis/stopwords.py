@@ -36,6 +36,21 @@ ENGLISH: frozenset[str] = read_words(DATA / "stopwords_en.txt")
 SOCIAL: frozenset[str] = read_words(DATA / "stopwords_social.txt")
 FILLERS: frozenset[str] = frozenset()  # kept for importers: the fillers are in SOCIAL now
 
+
+def _weak() -> tuple[frozenset[str], tuple[str, ...]]:
+    words: set[str] = set()
+    for path in sorted(DATA.glob("label_weak_*.txt")):
+        words |= read_words(path)
+    return (
+        frozenset(w for w in words if not w.startswith("-")),
+        tuple(sorted(w[1:] for w in words if w.startswith("-") and len(w) > 3)),
+    )
+
+
+# Words that never name a theme alone nor start or end a label (conjugated verbs, vague words:
+# "told", "posais"), and endings of conjugated forms ("-erait"); they still group posts.
+LABEL_WEAK, LABEL_WEAK_ENDINGS = _weak()
+
 # Small words that may join the two words of a key phrase: "délais de livraison", "point of sale",
 # "service à la clientèle": a preposition, optionally followed by an article.
 PREPOSITIONS: frozenset[str] = _connectors().get("prepositions", frozenset())

@@ -5,8 +5,10 @@ given by the caller (multilingual embeddings, so a French and an English post ab
 are close; the domain never runs the encoder). Without vectors (no encoder, or it failed) a
 lexical TF-IDF projection stands in, so the answer degrades instead of failing.
 
-1. k-means (scikit-learn) for each k within bounds set by the number of posts; the k with the
-   best silhouette (cosine) wins. Themes hold from a few dozen to thousands of posts.
+1. Agglomerative clustering (average linkage, cosine; SciPy), the tree cut where it first holds
+   k clusters of at least the minimum size, for each k within bounds set by the number of
+   posts; the k with the best silhouette (cosine) wins (`ThemeParams.algorithm = "kmeans"`:
+   k-means instead). Themes hold from a few dozen to thousands of posts.
 2. Near-duplicate themes (centroid cosine >= `merge_similarity`) merge; themes too small to
    stand dissolve.
 3. Every post joins the theme it matches best (`matching.relevance`: cosine to the theme's
@@ -14,7 +16,9 @@ lexical TF-IDF projection stands in, so the answer degrades instead of failing.
    when it matches none well enough; "other" is capped at `max_other_share`.
 4. Labels: class-based TF-IDF over words and 2–3-word phrases, stop-words of both languages
    removed (data files), never a handle, an author's name, a person's name (capitalised-name
-   heuristic) or the brand's own names; in the answer's language when the theme has such posts.
+   heuristic) or the brand's own names; no phrase starting or ending with a conjugated verb or
+   a vague word (data files `label_weak_*.txt`), no word most of the window holds unless the
+   theme holds it twice as often; in the answer's language when the theme has such posts.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import numpy.typing as npt
 from bot.domain.analysis._text import ARTICLE, PREPOSITION, Token, fold, stem, tokens
 from bot.domain.analysis.dedupe import Folding, fold_duplicates
 from bot.domain.analysis.matching import relevance, term_keys
+from bot.domain.analysis.stopwords import LABEL_WEAK, LABEL_WEAK_ENDINGS
 from bot.domain.analysis.thresholds import ThemeParams
 from bot.domain.analysis.types import AnalysedPost, SentimentSplit
 
@@ -106,6 +111,21 @@ def _phrases(toks: list[Token]) -> list[tuple[str, str]]:
     return out
 
 
+_WEAK_KEYS = frozenset(stem(fold(w)) for w in LABEL_WEAK) | frozenset(fold(w) for w in LABEL_WEAK)
+_WEAK_ENDINGS = tuple(fold(e) for e in LABEL_WEAK_ENDINGS)
+
+
+def _weak(word_key: str) -> bool:
+    return word_key in _WEAK_KEYS or word_key.endswith(_WEAK_ENDINGS)
+
+
+def can_label(key: str) -> bool:
+    """A key phrase may label a theme unless it starts or ends with a weak word (a conjugated
+    verb, a vague word: data files `label_weak_*.txt`)."""
+    words = key.split()
+    return bool(words) and not _weak(words[0]) and not _weak(words[-1])
+
+
 def _name_keys(posts: Sequence[AnalysedPost], exclude_terms: Iterable[str]) -> set[str]:
     """Keys that must never label a theme: the brand's names, the authors' handles and names,
     and people's names found in the texts (two capitalised words inside a sentence, the first
@@ -155,8 +175,14 @@ def _unit_terms(
     counts: Counter[tuple[str, str]] = Counter()
     per_unit: list[set[str]] = []
 
-    def out(key: str) -> bool:  # a name, or a word built on the brand's ("#VeloraCargo2")
-        return key in banned or any(b in key for b in brands)
+    def out(key: str) -> bool:
+        # A name, a word built on the brand's ("#VeloraCargo2"), or the start of a brand's
+        # handle written apart ("Kestrel" of @KestrelBank).
+        return (
+            key in banned
+            or any(b in key for b in brands)
+            or (len(key) >= 5 and any(b.startswith(key) for b in brands))
+        )
 
     for members in groups:
         toks = tokens(posts[members[0]].post.text)
@@ -192,6 +218,7 @@ def _label_terms(
         lang_df.append(lc)
         df_all.update(c)
     avg = sum(len(m) for m in clusters) / max(len(clusters), 1)
+    units = max(sum(len(m) for m in clusters), 1)
     out: list[list[str]] = []
     for members, c, lc in zip(clusters, df_in, lang_df, strict=True):
         size = max(len(members), 1)
@@ -202,9 +229,17 @@ def _label_terms(
             bonus = 1.0 + p.phrase_bonus * k.count(" ")
             return bonus * (n / size) * math.log(1.0 + avg / df_all[k])
 
-        scored = {k: weight(k, n) for k, n in c.items() if n >= min_df}
+        def distinct(k: str, n: int, size: int = size) -> bool:
+            # A word most posts of the window hold ("train" for a rail operator) names no
+            # theme, unless the theme holds it far more often than the window does.
+            window = df_all[k] / units
+            return window < p.label_max_share or n / size >= 2.0 * window
+
+        scored = {
+            k: weight(k, n) for k, n in c.items() if n >= min_df and can_label(k) and distinct(k, n)
+        }
         if not scored:  # a small theme with no shared phrase: its most distinctive words
-            scored = {k: weight(k, n) for k, n in c.items()}
+            scored = {k: weight(k, n) for k, n in c.items() if can_label(k)}
         ranked = sorted(scored, key=lambda k: (-scored[k], k))
         if lang and ranked:
             # In the answer's language when the theme speaks it: its terms first, if close.
@@ -300,6 +335,67 @@ def _choose_k(x: F64, p: ThemeParams, min_size: int) -> tuple[I64, F64]:
     centres = best[3]
     labels = np.argmax(x @ centres.T, axis=1).astype(np.int64)
     return labels, centres
+
+
+def _choose_cut(x: F64, p: ThemeParams, min_size: int) -> tuple[I64, F64]:
+    """Agglomerative clustering (average linkage, cosine) on at most `fit_sample` posts; for
+    each k in bounds, the tree is cut where it first holds k clusters of at least `min_size`
+    posts (smaller ones are left for the assignment to place); the best silhouette (cosine,
+    over the posts of those clusters) wins (ties: the smaller k)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+    from sklearn.metrics import silhouette_score
+
+    m = len(x)
+    k_max = max(2, min(p.max_k, m // max(min_size, 1), int(p.k_per_sqrt * math.sqrt(m))))
+    k_min = min(max(2, min(p.min_k, m // max(p.posts_per_min_k, 1))), k_max)
+    rng = np.random.default_rng(p.seed)
+    fit_rows = (
+        np.sort(rng.choice(m, p.fit_sample, replace=False)) if m > p.fit_sample else np.arange(m)
+    )
+    xs = x[fit_rows]
+    least = max(2, math.ceil(min_size * len(xs) / m))  # the minimum size, in the fitted sample
+    # Cosine distances computed here (a zero row, a post without words in the lexical stand-in,
+    # is at distance 1 from all, not NaN).
+    distances = np.clip(1.0 - xs @ xs.T, 0.0, 2.0)
+    np.fill_diagonal(distances, 0.0)
+    tree = linkage(squareform(distances, checks=False), method="average")
+    # Undo the merges from the last: after undoing t - 1 of them the tree holds t clusters;
+    # count those of at least `least` posts as it goes (O(n)), cut only where it is needed.
+    n_fit = len(xs)
+    size = tree[:, 3].astype(np.int64)
+    big = 1 if n_fit >= least else 0
+    first_t: dict[int, int] = {}
+    for t in range(2, n_fit + 1):
+        node = n_fit - t + 1  # the merge undone: row n_fit - t of the tree
+        a, b = int(tree[node - 1, 0]), int(tree[node - 1, 1])
+        big -= int(size[node - 1] >= least)
+        for child in (a, b):
+            big += int((size[child - n_fit] if child >= n_fit else 1) >= least)
+        if big > k_max:
+            break
+        if big >= k_min:
+            first_t.setdefault(big, t)
+    cuts: dict[int, I64] = {}
+    for k, t in first_t.items():
+        raw = fcluster(tree, t, criterion="maxclust").astype(np.int64)
+        sizes = np.bincount(raw)
+        cuts[k] = np.where(sizes[raw] >= least, raw, -1)
+    best: tuple[float, int] | None = None
+    for k, labels in sorted(cuts.items()):
+        inside = labels >= 0
+        if len(set(labels[inside].tolist())) < 2:
+            continue
+        sub = distances[np.ix_(inside, inside)]
+        sil = float(silhouette_score(sub, labels[inside], metric="precomputed"))
+        if best is None or sil - p.k_penalty * k > best[0] + 1e-9:
+            best = (sil - p.k_penalty * k, k)
+    if best is None:
+        return np.zeros(m, dtype=np.int64), _normalise_rows(x.mean(axis=0, keepdims=True))
+    labels = cuts[best[1]]
+    ids = sorted(set(labels[labels >= 0].tolist()))
+    centres = _normalise_rows(np.stack([xs[labels == c].sum(axis=0) for c in ids]))
+    return np.argmax(x @ centres.T, axis=1).astype(np.int64), centres
 
 
 def _try_k(xs: F64, k: int, p: ThemeParams) -> tuple[float, int, I64, F64] | None:
@@ -436,7 +532,8 @@ def find_themes(
     labels = np.full(m, -1, dtype=np.int64)
     centres = np.zeros((0, x.shape[1]))
     if m >= 2 * min_size and np.any(x):
-        first = _merge(x, _choose_k(x, p, min_size)[0], p.merge_similarity)
+        choose = _choose_cut if p.algorithm == "average" else _choose_k
+        first = _merge(x, choose(x, p, min_size)[0], p.merge_similarity)
         labels, centres = _assign(x, first, p, min_size, terms.per_unit, None)
         if p.match_keywords > 0 and labels.max() >= 0:  # the key phrases count too
             clusters = [np.flatnonzero(labels == c).tolist() for c in range(len(centres))]
@@ -449,9 +546,12 @@ def find_themes(
 
 
 def _label(phrases: list[str], surfaces: dict[str, str]) -> str:
-    """The most distinctive key phrase when it has several words, else the top two words."""
+    """The most distinctive key phrase when it has several words, else the top two words
+    (not two forms of one word: "cancellation · cancelled")."""
     words = [surfaces.get(k, k) for k in phrases]
     if phrases and " " in phrases[0]:
+        return words[0]
+    if len(phrases) >= 2 and " " not in phrases[1] and phrases[0][:5] == phrases[1][:5]:
         return words[0]
     return LABEL_SEPARATOR.join(words[:2])
 
