@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.domain.analysis.stopwords import ARTICLES, ENGLISH, FILLERS, FRENCH, PREPOSITIONS, SOCIAL
+from bot.domain.text import fold
+from bot.domain.text import stem_light as stem
 
 _URL_OR_MENTION = re.compile(r"https?://\S+|www\.\S+|(?<![\w@])@\w+", re.IGNORECASE)
 _ELISION = re.compile(
@@ -17,14 +18,6 @@ _ELISION = re.compile(
 _WORD_OR_BREAK = re.compile(
     r"#?[^\W\d_][\w'’\-]*|([.,;:!?()\[\]{}\"«»“”…|/\n]|\s[-–—]\s)", re.UNICODE
 )
-_APOSTROPHE = str.maketrans({"’": "'"})
-
-
-@lru_cache(maxsize=65536)
-def fold(word: str) -> str:
-    """Lower case, accents removed: the key under which words are matched."""
-    decomposed = unicodedata.normalize("NFKD", word.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_APOSTROPHE)
 
 
 _STOP: frozenset[str] = frozenset(fold(w) for w in FRENCH | ENGLISH | SOCIAL | FILLERS)
@@ -36,22 +29,6 @@ NONE, PREPOSITION, ARTICLE = 0, 1, 2
 
 def is_stopword(folded: str) -> bool:
     return folded in _STOP or len(folded) < 3
-
-
-@lru_cache(maxsize=65536)
-def stem(folded: str) -> str:
-    """A light, bilingual stem: plurals dropped, and "batterie"/"battery" meet at "batteri"."""
-    w = folded
-    if len(w) > 4 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        w = w[:-1]
-    if len(w) > 4 and w.endswith("x") and w.endswith(("aux", "eux")):
-        w = w[:-1]
-    if len(w) > 4:
-        if w.endswith("y"):
-            w = w[:-1] + "i"
-        elif w.endswith("e"):
-            w = w[:-1]
-    return w
 
 
 def clean(text: str) -> str:

@@ -21,7 +21,8 @@ Folding, for comparing words (:mod:`.fold`):
   joined by single spaces (vocabulary keys: ``fold_words("Plus  court !") == "plus court"``).
 - :func:`nfc_lower` — NFC + lower case, accents kept, for accent-sensitive matching.
 
-Stemming (:mod:`.stem`): :func:`stem` — one light FR/EN suffix stemmer, on folded words.
+Stemming (:mod:`.stem`): :func:`stem` — one light FR/EN suffix stemmer, on folded words;
+:func:`stem_light` — plurals and a final e/y only (theme keys and labels).
 
 Similarity (:mod:`.similarity`, rapidfuzz): :func:`distance` — optimal string alignment distance
 with an optional cut-off; :func:`closest` — the nearest of a list of words within a limit.
@@ -42,7 +43,7 @@ from bot.domain.text.posts import (
     tokenize,
 )
 from bot.domain.text.similarity import closest, distance
-from bot.domain.text.stem import stem
+from bot.domain.text.stem import stem, stem_light
 
 __all__ = [
     "HIDDEN_CHARACTERS",
@@ -60,6 +61,7 @@ __all__ = [
     "nfc_lower",
     "normalise",
     "stem",
+    "stem_light",
     "strip_hidden",
     "tokenize",
     "words",
