@@ -32,12 +32,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from bot.domain.analysis._text import ARTICLE, PREPOSITION, Token, fold, stem, tokens
+from bot.domain.analysis._text import ARTICLE, PREPOSITION, Token, tokens
 from bot.domain.analysis.dedupe import Folding, fold_duplicates
 from bot.domain.analysis.matching import relevance, term_keys
 from bot.domain.analysis.stopwords import LABEL_WEAK, LABEL_WEAK_ENDINGS
 from bot.domain.analysis.thresholds import ThemeParams
 from bot.domain.analysis.types import AnalysedPost, SentimentSplit
+from bot.domain.text import fold
+from bot.domain.text import stem_light as stem
 
 F64 = npt.NDArray[np.float64]
 F32 = npt.NDArray[np.float32]
