@@ -11,9 +11,12 @@ The whole input is one window, analysed without sampling.
 
     .venv/bin/python scripts/analyse.py [--lang fr|en] [--sentiment-only] < posts.jsonl
 
-`--sentiment-only` skips the themes (the sentence encoder is not loaded): fast, for measuring
-the sentiment model. A comms team analyses an export with this script; `scripts/eval_themes.py`
-measures the themes through `analyse()` below.
+Sentiment is the production ensemble (the word model mixed with the head over each post's
+multilingual sentence embedding, as for the sample of an answer or a briefing), the word model
+alone when the encoder fails. `--sentiment-only` skips the themes: it measures the sentiment
+model; `--words-only` also skips the encoder (the fast word model alone, as on every post).
+A comms team analyses an export with this script; `scripts/eval_themes.py` measures the themes
+through `analyse()` below.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from bot.domain.analysis.types import AnalysedPost, to_sentiment  # noqa: E402
 from bot.domain.sentiment import analyse_texts  # noqa: E402
 from bot.ports.embeddings import SentenceEncoder  # noqa: E402
 from bot.ports.posts import Author, Post  # noqa: E402
+from bot.services.sentiment import SampleSentiment  # noqa: E402
 
 
 def _time(value: object) -> datetime:
@@ -65,9 +69,11 @@ def to_post(record: Mapping[str, Any], index: int) -> Post:
     )
 
 
-def tag(posts: Sequence[Post]) -> list[AnalysedPost]:
-    """Language and sentiment by the production function (`bot.domain.sentiment`)."""
-    tagged = analyse_texts([p.text for p in posts])
+def tag(posts: Sequence[Post], encoder: SentenceEncoder | None = None) -> list[AnalysedPost]:
+    """Language and sentiment by the production functions: with ``encoder``, the ensemble of
+    `bot.services.sentiment` (word model alone if encoding fails); without, `analyse_texts`."""
+    texts = [p.text for p in posts]
+    tagged = analyse_texts(texts) if encoder is None else SampleSentiment(encoder=encoder)(texts)
     return [
         AnalysedPost(p, t.lang, to_sentiment(t.sentiment))
         for p, t in zip(posts, tagged, strict=True)
@@ -110,10 +116,15 @@ def analyse(
     lang: str | None = None,
     sentiment_only: bool = False,
     encoder: SentenceEncoder | None = None,
+    words_only: bool = False,
 ) -> dict[str, Any]:
     """The output object for the input records (see the module's docstring)."""
     posts = [to_post(r, i) for i, r in enumerate(records)]
-    analysed = tag(posts)
+    if encoder is None and not words_only and posts:
+        from bot.clients.encoder import shared_encoder
+
+        encoder = shared_encoder()
+    analysed = tag(posts, None if words_only else encoder)
     theme_ids: list[str | None] = [None] * len(posts)
     themes_out: list[dict[str, Any]] = []
     if not sentiment_only and analysed:
@@ -161,11 +172,16 @@ def read_records(lines: Iterable[str]) -> list[dict[str, Any]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--lang", choices=("fr", "en"), default=None, help="language of labels")
-    parser.add_argument("--sentiment-only", action="store_true", help="no themes (fast)")
+    parser.add_argument("--sentiment-only", action="store_true", help="no themes")
+    parser.add_argument(
+        "--words-only", action="store_true", help="sentiment by the word model alone (fast)"
+    )
     args = parser.parse_args(argv)
     sys.stdin.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
     records = read_records(sys.stdin)
-    out = analyse(records, lang=args.lang, sentiment_only=args.sentiment_only)
+    out = analyse(
+        records, lang=args.lang, sentiment_only=args.sentiment_only, words_only=args.words_only
+    )
     sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
     json.dump(out, sys.stdout, ensure_ascii=False)
     sys.stdout.write("\n")

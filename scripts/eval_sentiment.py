@@ -244,6 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     n_unseen = int(res["tweeteval_val_unseen_n"])
     print(f"Validation ({n_unseen} unseen TweetEval tweets), bootstrap 95% intervals")
     print(
+        "(ensemble: what `scripts/analyse.py --sentiment-only` and the sample of an answer use;"
+        " words: every post, and `--words-only`)"
+    )
+    print(
         f"{'metric':<40} {'words':>6} {'interval':>16} {'ensemble':>8} {'interval':>16}  reference"
     )
     for title, key, ref in rows:

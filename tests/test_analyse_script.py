@@ -6,6 +6,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+from bot.domain.sentiment import analyse_texts
+from bot.domain.text import normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "scripts" / "analyse.py"
@@ -76,9 +80,10 @@ def test_themes_and_sentiment_of_an_export() -> None:
     assert flights and luggage and not flights & luggage
 
 
-def test_sentiment_only_skips_the_themes_and_the_encoder() -> None:
+def _probe(*args: str) -> tuple[dict[str, Any], bool]:
+    """The script's output for ``args``, and whether it loaded the sentence encoder."""
     probe = (
-        "import runpy, sys; sys.argv = ['analyse.py', '--sentiment-only'];"
+        f"import runpy, sys; sys.argv = ['analyse.py', *{list(args)!r}];"
         f" runpy.run_path({str(SCRIPT)!r}, run_name='__main__')"
     )
     wrapper = (
@@ -101,8 +106,27 @@ def test_sentiment_only_skips_the_themes_and_the_encoder() -> None:
     out = json.loads(done.stdout)
     assert out["themes"] == []
     assert all(p["theme"] is None for p in out["posts"])
-    assert {p["sentiment"] for p in out["posts"]} <= {"negative", "neutral", "positive"}
-    assert "ENCODER=False" in done.stderr
+    return out, "ENCODER=True" in done.stderr
+
+
+def test_words_only_skips_the_themes_and_the_encoder() -> None:
+    out, encoder = _probe("--sentiment-only", "--words-only")
+    assert not encoder
+    words = analyse_texts([text for text, _ in TEXTS])
+    assert [p["sentiment"] for p in out["posts"]] == [a.sentiment.text for a in words]
+
+
+def test_sentiment_only_labels_with_the_ensemble_as_evaluated() -> None:
+    """What the held-out tests measure is the ensemble (word model + embedding head), the same
+    code path as `scripts/eval_sentiment.py`'s ensemble figures."""
+    from bot.clients.encoder import shared_encoder
+
+    out, encoder = _probe("--sentiment-only")
+    assert encoder
+    texts = [text for text, _ in TEXTS]
+    vectors = shared_encoder().encode([normalise(t) for t in texts])
+    ensemble = analyse_texts(texts, vectors=vectors)
+    assert [p["sentiment"] for p in out["posts"]] == [a.sentiment.text for a in ensemble]
 
 
 def test_bad_input_is_refused_with_the_line_number() -> None:
