@@ -46,7 +46,7 @@ def test_production_with_credentials_starts_and_allows_its_tenant() -> None:
 
 def test_lists_are_read_from_comma_separated_values() -> None:
     settings = load_settings(_env_file=None, PULSE_ALLOWED_CHANNELS="msteams, webchat")
-    assert settings.allowed_channels == ["msteams", "webchat"]
+    assert settings.edge.allowed_channels == ["msteams", "webchat"]
 
 
 def test_blob_storage_needs_a_connection() -> None:

@@ -1,7 +1,8 @@
 """Teams glue of briefings and alerts: commands, card verbs, the jobs endpoint, the scheduler.
 
-The lead wires everything with one call in `create_app` (see `install_briefings`), and routes
-messages of intent BRIEFING to `Briefings.handle_command(turn_context, actor, text)`.
+bot.composition builds them once (`build_briefings`); the web app serves their routes and runs
+their scheduler (`Briefings.attach`); messages of intent BRIEFING go to
+`Briefings.handle_command(turn_context, actor, text)`.
 
 `POST /api/jobs/briefing` (and `/api/jobs/alerts`) let an external scheduler (Azure Container
 Apps job, Logic App, cron) run the same work as the in-service scheduler. Authentication: a
@@ -23,9 +24,10 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from botbuilder.core import TurnContext
+from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
+from bot.config import Settings
 from bot.i18n import language_of, t
 from bot.ports.clock import Clock
 from bot.ports.store import AlreadyExists, StorageError, Store
@@ -75,13 +77,6 @@ class SubmitForApproval(Protocol):
         """Submit `text` for approval; returns a short reference shown to the person."""
 
 
-def _secret(value: Any) -> str | None:
-    if value is None:
-        return None
-    raw = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
-    return raw or None
-
-
 def _days(value: Any) -> tuple[int, ...]:
     if isinstance(value, list | tuple):
         return tuple(int(v) for v in value)
@@ -96,9 +91,9 @@ def _days(value: Any) -> tuple[int, ...]:
 
 @dataclass(frozen=True, slots=True)
 class BriefingSettings:
-    """What briefings and alerts read from `Settings`. The fields `Settings` does not declare
-    (days, alert time zone, scheduler lease and tick, delivery) keep their defaults here; tests
-    and the bench override them through `from_settings(..., **overrides)`."""
+    """What briefings and alerts run with: the configured values (`from_settings`) and the
+    tunables no variable sets (days, alert time zone, scheduler lease and tick, delivery), which
+    tests and the bench override."""
 
     jobs_secret: str | None = None
     default_time: time = time(8, 0)
@@ -120,24 +115,20 @@ class BriefingSettings:
     max_attempts: int = 3
 
     @classmethod
-    def from_settings(cls, settings: Any, **overrides: Any) -> BriefingSettings:
-        d = cls()
-
-        def get(name: str, default: Any) -> Any:
-            return getattr(settings, name, default) if settings is not None else default
-
-        raw_time = get("briefing_default_time", None)
+    def from_settings(cls, settings: Settings, **overrides: Any) -> BriefingSettings:
+        """The configured values (`settings.briefings`, `settings.alerts`); the others keep
+        their defaults unless `overrides` (tests, the bench) name them."""
+        briefings, alerts = settings.briefings, settings.alerts
+        secret = briefings.jobs_secret.get_secret_value() if briefings.jobs_secret else ""
         values: dict[str, Any] = {
-            "jobs_secret": _secret(get("jobs_secret", None)),
-            "default_time": parse_hhmm(raw_time)
-            if isinstance(raw_time, str)
-            else (raw_time or d.default_time),
-            "default_tz": valid_tz(get("briefing_default_tz", d.default_tz)),
-            "catch_up_hours": float(get("briefing_catch_up_hours", d.catch_up_hours)),
-            "scheduler_enabled": bool(get("scheduler_enabled", d.scheduler_enabled)),
-            "alert_every_minutes": float(get("alert_every_minutes", d.alert_every_minutes)),
-            "alert_cooldown_hours": float(get("alert_cooldown_hours", d.alert_cooldown_hours)),
-            "comms_conversation": get("comms_conversation", None) or None,
+            "jobs_secret": secret or None,
+            "default_time": parse_hhmm(briefings.default_time),
+            "default_tz": valid_tz(briefings.default_tz),
+            "catch_up_hours": briefings.catch_up_hours,
+            "scheduler_enabled": briefings.scheduler_enabled,
+            "alert_every_minutes": alerts.every_minutes,
+            "alert_cooldown_hours": alerts.cooldown_hours,
+            "comms_conversation": alerts.comms_conversation or None,
         }
         values.update(overrides)
         return cls(**values)
@@ -188,6 +179,14 @@ class Briefings:
     scheduler: Scheduler
     submit_for_approval: SubmitForApproval
     _background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def attach(self, app: web.Application) -> None:
+        """Serve the jobs routes and run the scheduler (unless disabled) while `app` runs."""
+        app.router.add_post("/api/jobs/briefing", self.jobs_briefing)
+        app.router.add_post("/api/jobs/alerts", self.jobs_alerts)
+        app.cleanup_ctx.append(
+            scheduler_cleanup_ctx(self.scheduler, enabled=self.settings.scheduler_enabled)
+        )
 
     # -- messages (Intent.BRIEFING) -----------------------------------------------------------
 
@@ -385,34 +384,31 @@ class Briefings:
         )
 
 
-def install_briefings(
-    app: web.Application,
-    components: Any,
+def build_briefings(
     *,
+    store: Store,
+    clock: Clock,
+    adapter: BotAdapter,
+    app_id: str,
+    router: CardActionRouter,
     insights: InsightsService,
     references: ReferenceStore,
     submit_for_approval: SubmitForApproval,
+    settings: BriefingSettings,
     suggest_post: SuggestPost | None = None,
-    settings: BriefingSettings | None = None,
-    router: CardActionRouter | None = None,
     holder: str | None = None,
     sleep: Sleep = asyncio.sleep,
 ) -> Briefings:
-    """Wire briefings and alerts into `app`: the jobs routes, the scheduler's cleanup_ctx and
-    the card verbs (on `components.bot.actions` unless `router` is given). Call it in
-    `create_app` before the app starts; returns the `Briefings` whose `handle_command` the
-    BRIEFING intent calls."""
-    store: Store = components.store
-    clock: Clock = components.clock
-    cfg = settings or BriefingSettings.from_settings(getattr(components, "settings", None))
-    app_settings = getattr(components, "settings", None)
-    app_id = str(getattr(app_settings, "app_id", "") or "")
+    """Briefings and alerts with their delivery and scheduler; their card verbs are routed on
+    `router`. `Briefings.attach(app)` adds the jobs routes and runs the scheduler; the BRIEFING
+    intent calls `Briefings.handle_command`."""
+    cfg = settings
     suggest = suggest_post or template_suggester(clock, cfg.alert_tz)
     subscriptions = SubscriptionService(
         store, clock, Defaults(cfg.default_time, cfg.default_days, cfg.default_tz)
     )
     delivery = TeamsDelivery(
-        components.adapter,
+        adapter,
         app_id,
         references,
         policy=RetryPolicy(
@@ -478,11 +474,7 @@ def install_briefings(
         scheduler,
         submit_for_approval,
     )
-    actions = router or components.bot.actions
-    actions.register(SAVE_VERB, briefings.on_save)
-    actions.register(PROPOSE_VERB, briefings.on_propose)
-    actions.register(ALERT_PROPOSE_VERB, briefings.on_alert_propose)
-    app.router.add_post("/api/jobs/briefing", briefings.jobs_briefing)
-    app.router.add_post("/api/jobs/alerts", briefings.jobs_alerts)
-    app.cleanup_ctx.append(scheduler_cleanup_ctx(scheduler, enabled=cfg.scheduler_enabled))
+    router.register(SAVE_VERB, briefings.on_save)
+    router.register(PROPOSE_VERB, briefings.on_propose)
+    router.register(ALERT_PROPOSE_VERB, briefings.on_alert_propose)
     return briefings
