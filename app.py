@@ -13,7 +13,6 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.clients.queue.factory import QueueSettings, load_queue_settings
 from bot.composition import Components, build_web
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import quiet_azure_sdk, setup_logging
@@ -41,7 +40,6 @@ def create_app(
     clock: Clock | None = None,
     credentials_factory: CredentialsFactory | None = None,
     briefings_installed: bool = True,
-    queue_settings: QueueSettings | None = None,
 ) -> web.Application:
     """Build Pulse (`build_web`, see its arguments) and serve it (`serve`)."""
     return serve(
@@ -51,7 +49,6 @@ def create_app(
             clock=clock,
             credentials_factory=credentials_factory,
             with_briefings=briefings_installed,
-            queue_settings=queue_settings,
         )
     )
 
@@ -131,23 +128,19 @@ async def readyz(request: web.Request) -> web.Response:
 def main() -> int:
     try:
         settings = load_settings()
-        queue_settings = load_queue_settings()
     except ConfigError as exc:
         print(exc, file=sys.stderr)  # logging is not configured yet: the one message goes to stderr
         return 2
-    except ValueError as exc:  # pydantic's ValidationError, of the queue settings
-        print(f"Pulse cannot start: {exc}", file=sys.stderr)
-        return 2
-    if queue_settings.answers_via_queue and queue_settings.problems():
+    if settings.queue.answers_via_queue and settings.queue_problems():
         print(
-            "Pulse cannot start:\n  - " + "\n  - ".join(queue_settings.problems()), file=sys.stderr
+            "Pulse cannot start:\n  - " + "\n  - ".join(settings.queue_problems()), file=sys.stderr
         )
         return 2
     server = settings.server
     setup_logging(server.log_level, settings.secrets(), server.log_format)
     quiet_azure_sdk(server.log_level)
     telemetry = setup_telemetry(settings.telemetry)
-    app = create_app(settings, queue_settings=queue_settings)
+    app = create_app(settings)
     app.on_cleanup.append(lambda _: asyncio.to_thread(telemetry.shutdown))
     address = f"http://{settings.bind_host}:{server.port}/api/messages"
     print(f"Pulse ({settings.mode.value} mode) listening on {address}", flush=True)

@@ -55,6 +55,21 @@ class StorageBackend(StrEnum):
     BLOB = "blob"
 
 
+class QueueBackend(StrEnum):
+    MEMORY = "memory"
+    AZURE = "azure"
+
+
+class AnswerDispatch(StrEnum):
+    """Where answers are built: `auto` = through the queue when the queue is shared (azure),
+    in the web process otherwise; `queue` forces the queue (on the memory queue the web process
+    runs the worker itself); `inprocess` never uses it."""
+
+    AUTO = "auto"
+    INPROCESS = "inprocess"
+    QUEUE = "queue"
+
+
 class AppType(StrEnum):
     SINGLE_TENANT = "SingleTenant"
     MULTI_TENANT = "MultiTenant"
@@ -212,6 +227,33 @@ class StorageSettings(_Group):
     cache_retention_days: int = Field(7, alias="PULSE_CACHE_RETENTION_DAYS", ge=1)
 
 
+class QueueSettings(_Group):
+    """The work queue (answers, jobs) and the worker processes (`python -m bot.worker`); the
+    queue falls back on the storage's connection string, timeout and the edge's dedupe TTL."""
+
+    backend: QueueBackend = Field(QueueBackend.MEMORY, alias="PULSE_QUEUE_BACKEND")
+    answer_dispatch: AnswerDispatch = Field(AnswerDispatch.AUTO, alias="PULSE_ANSWER_DISPATCH")
+    name: str = Field("pulse-jobs", alias="PULSE_QUEUE_NAME", min_length=3, max_length=56)
+    url: str | None = Field(None, alias="AZURE_STORAGE_QUEUE_URL")
+    connection_string: SecretStr | None = Field(None, alias="AZURE_STORAGE_QUEUE_CONNECTION_STRING")
+    visibility_timeout_s: int = Field(
+        60, alias="PULSE_QUEUE_VISIBILITY_TIMEOUT_S", ge=1, le=7 * 24 * 3600
+    )
+    max_dequeues: int = Field(5, alias="PULSE_QUEUE_MAX_DEQUEUES", ge=1, le=100)
+    retry_base_s: float = Field(5.0, alias="PULSE_QUEUE_RETRY_BASE_S", ge=0)
+    retry_max_s: float = Field(300.0, alias="PULSE_QUEUE_RETRY_MAX_S", ge=0)
+    poll_max_s: float = Field(5.0, alias="PULSE_QUEUE_POLL_MAX_S", gt=0, le=60)
+    worker_concurrency: int = Field(4, alias="PULSE_WORKER_CONCURRENCY", ge=1, le=64)
+    worker_port: int = Field(8080, alias="PULSE_WORKER_PORT", ge=0, le=65535)
+    worker_drain_timeout_s: float = Field(25.0, alias="PULSE_WORKER_DRAIN_TIMEOUT_S", ge=0)
+
+    @property
+    def answers_via_queue(self) -> bool:
+        if self.answer_dispatch is AnswerDispatch.AUTO:
+            return self.backend is QueueBackend.AZURE
+        return self.answer_dispatch is AnswerDispatch.QUEUE
+
+
 class XSettings(_Group):
     """The X API: reading posts (bearer token) and, once approved, posting (user context)."""
 
@@ -345,6 +387,7 @@ class Settings(BaseSettings):
     alerts: AlertsSettings = _group(AlertsSettings)
     telemetry: TelemetrySettings = _group(TelemetrySettings)
     storage: StorageSettings = _group(StorageSettings)
+    queue: QueueSettings = _group(QueueSettings)
     x: XSettings = _group(XSettings)
     costs: CostsSettings = _group(CostsSettings)
     listening: ListeningSettings = _group(ListeningSettings)
@@ -441,6 +484,7 @@ class Settings(BaseSettings):
         values = [
             self.bot.app_password,
             self.storage.connection_string,
+            self.queue.connection_string,
             self.x.bearer_token,
             self.llm.openai_api_key,
             self.llm.azure_openai_api_key,
@@ -453,12 +497,26 @@ class Settings(BaseSettings):
             self.briefings.jobs_secret,
         ]
         found = [v.get_secret_value() for v in values if v is not None and v.get_secret_value()]
-        if self.storage.connection_string is not None:
-            for part in self.storage.connection_string.get_secret_value().split(";"):
+        for connection in (self.storage.connection_string, self.queue.connection_string):
+            if connection is None:
+                continue
+            for part in connection.get_secret_value().split(";"):
                 key, _, val = part.partition("=")
                 if key.strip().lower() in {"accountkey", "sharedaccesssignature"} and val:
                     found.append(val)
         return found
+
+    def queue_problems(self) -> list[str]:
+        """What the shared queue lacks (checked by the worker, and by the web app when answers
+        go through the queue)."""
+        if self.queue.backend is QueueBackend.AZURE and not (
+            self.queue.url or self.queue.connection_string or self.storage.connection_string
+        ):
+            return [
+                "PULSE_QUEUE_BACKEND=azure needs AZURE_STORAGE_QUEUE_URL, "
+                "AZURE_STORAGE_QUEUE_CONNECTION_STRING or AZURE_STORAGE_CONNECTION_STRING"
+            ]
+        return []
 
     def mode_problems(self) -> list[str]:
         problems: list[str] = []

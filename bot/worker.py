@@ -161,38 +161,29 @@ async def run_worker(
 
 
 def main() -> int:
-    from bot.clients.queue.factory import load_queue_settings, worker_options
+    from bot.clients.queue.factory import worker_options
     from bot.config import ConfigError, load_settings
     from bot.logs import quiet_azure_sdk, setup_logging
     from bot.telemetry import setup_telemetry
 
     try:
         settings = load_settings()
-        queue_settings = load_queue_settings()
     except ConfigError as exc:
         sys.stderr.write(f"{exc}\n")  # logging is not configured yet
         return 2
-    except ValueError as exc:  # pydantic's ValidationError
-        sys.stderr.write(f"Pulse worker cannot start: {exc}\n")
+    if settings.queue_problems():
+        problems = "\n  - ".join(settings.queue_problems())
+        sys.stderr.write(f"Pulse worker cannot start:\n  - {problems}\n")
         return 2
-    if queue_settings.problems():
-        sys.stderr.write(
-            "Pulse worker cannot start:\n  - " + "\n  - ".join(queue_settings.problems()) + "\n"
-        )
-        return 2
-    setup_logging(
-        settings.server.log_level,
-        [*settings.secrets(), *queue_settings.secrets()],
-        settings.server.log_format,
-    )
+    setup_logging(settings.server.log_level, settings.secrets(), settings.server.log_format)
     quiet_azure_sdk(settings.server.log_level)
-    telemetry = setup_telemetry(queue_settings, set_global=True)
+    telemetry = setup_telemetry(settings.telemetry, set_global=True)
 
     async def serve() -> None:
         from bot.composition import build_worker
 
         name = os.environ.get("CONTAINER_APP_REPLICA_NAME") or f"worker-{uuid.uuid4().hex[:8]}"
-        built = build_worker(settings, queue_settings, name=name)
+        built = build_worker(settings, name=name)
         registry = HandlerRegistry()
         register_handlers(registry, store=built.core.store, worker_name=name, answers=built.answers)
         # The question reader's weights load before the first job, not during it.
@@ -202,9 +193,9 @@ def main() -> int:
                 store=built.core.store,
                 queue=built.queue,
                 registry=registry,
-                options=worker_options(queue_settings),
+                options=worker_options(settings.queue),
                 host=settings.bind_host,
-                port=queue_settings.worker_port,
+                port=settings.queue.worker_port,
                 name=name,
             )
         finally:

@@ -10,18 +10,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.clients.queue.factory import (
-    QueueBackend,
-    QueueSettings,
-    create_queue,
-    load_queue_settings,
-    worker_options,
-)
+from bot.clients.queue.factory import create_queue, worker_options
 from bot.clients.queue.runner import HandlerRegistry, QueueWorker
 from bot.clients.store.factory import create_store
 from bot.composition.core import Core, build_core
 from bot.composition.worker import build_answer_handler
-from bot.config import Settings
+from bot.config import QueueBackend, Settings
 from bot.domain.coach import CoachKnowledge
 from bot.ports.clock import Clock
 from bot.ports.language import LanguageEngine, Period
@@ -120,13 +114,12 @@ class Components:
         return self.ask_in_teams.dispatcher
 
 
-def build_answer_queue(
-    settings: Settings, core: Core, adapter: Adapter, queue_settings: QueueSettings
-) -> AnswerQueue | None:
-    if not queue_settings.answers_via_queue:
+def build_answer_queue(settings: Settings, core: Core, adapter: Adapter) -> AnswerQueue | None:
+    config = settings.queue
+    if not config.answers_via_queue:
         return None
-    queue = create_queue(queue_settings, core.store)
-    if queue_settings.queue_backend is not QueueBackend.MEMORY:
+    queue = create_queue(settings, core.store)
+    if config.backend is not QueueBackend.MEMORY:
         return AnswerQueue(queue, None)
     registry = HandlerRegistry()
     handler = build_answer_handler(
@@ -134,10 +127,10 @@ def build_answer_queue(
         core,
         adapter,
         worker_name="web",
-        claim_lease_s=queue_settings.queue_visibility_timeout_s,
+        claim_lease_s=config.visibility_timeout_s,
     )
     registry.register_handler(ANSWER_JOB, handler)
-    return AnswerQueue(queue, QueueWorker(queue, registry, worker_options(queue_settings)))
+    return AnswerQueue(queue, QueueWorker(queue, registry, worker_options(config)))
 
 
 def build_web(
@@ -147,12 +140,10 @@ def build_web(
     clock: Clock | None = None,
     credentials_factory: CredentialsFactory | None = None,
     with_briefings: bool = True,
-    queue_settings: QueueSettings | None = None,
 ) -> Components:
     """Everything the web app serves. `store`, `clock` replace the configured ones and
     `credentials_factory` the bot's outbound credentials (tests, where no identity provider is
-    reachable); `with_briefings=False` leaves briefings to a test that wires its own;
-    `queue_settings` (default: from the environment) say whether answers go through the queue."""
+    reachable); `with_briefings=False` leaves briefings to a test that wires its own."""
     app_id, hosts = settings.bot.app_id, settings.effective_service_url_hosts
     # The adapter first: the roles team's members are read through it.
     auth = build_authentication(settings, credentials_factory)
@@ -166,9 +157,7 @@ def build_web(
 
     background = BackgroundReplies(adapter, app_id)
     references = ReferenceStore(store, clock, hosts)
-    answer_queue = build_answer_queue(
-        settings, core, adapter, queue_settings or load_queue_settings()
-    )
+    answer_queue = build_answer_queue(settings, core, adapter)
     router = CardActionRouter()
     roles = TeamsRoleResolver(core.approvals.roles, members)
     evidence = insights_context(insights)

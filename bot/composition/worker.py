@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.clients.queue.factory import QueueSettings, create_queue
+from bot.clients.queue.factory import create_queue
 from bot.composition.core import Core, build_core
 from bot.config import Settings
 from bot.ports.clock import Clock
@@ -50,7 +50,6 @@ class WorkerComponents:
 
 def build_worker(
     settings: Settings,
-    queue_settings: QueueSettings,
     *,
     name: str,
     store: Store | None = None,
@@ -64,6 +63,6 @@ def build_worker(
         core,
         adapter,
         worker_name=name,
-        claim_lease_s=queue_settings.queue_visibility_timeout_s,
+        claim_lease_s=settings.queue.visibility_timeout_s,
     )
-    return WorkerComponents(core, create_queue(queue_settings, core.store), adapter, answers)
+    return WorkerComponents(core, create_queue(settings, core.store), adapter, answers)
