@@ -229,6 +229,19 @@ def build_web(
         submissions=submissions,
     )
     tour = TourDialog(states.user.create_property("Tour"), editorial_line=core.editorial.current)
+    ask_in_teams.register(router)
+    card_flow.register(router)
+    approvals = register_approvals(
+        None,  # its commands: `PulseBot(commands=...)` below
+        router,
+        core.approvals,
+        adapter=adapter,
+        app_id=app_id,
+        store=store,
+        clock=clock,
+        allowed_hosts=hosts,
+        requests_to_requester_without_channel=settings.is_demo,
+    )
     bot = PulseBot(
         conversation_state=states.conversation,
         user_state=states.user,
@@ -243,19 +256,7 @@ def build_web(
         actions=router,
         roles=roles,
         on_every_turn=[references.remember],
-    )
-    ask_in_teams.register(router)
-    card_flow.register(router)
-    approvals = register_approvals(
-        bot,
-        router,
-        core.approvals,
-        adapter=adapter,
-        app_id=app_id,
-        store=store,
-        clock=clock,
-        allowed_hosts=hosts,
-        requests_to_requester_without_channel=settings.is_demo,
+        commands=[approvals.try_command],
     )
     endpoint = MessagesEndpoint(
         adapter=adapter,

@@ -575,8 +575,9 @@ def register_approvals(
     intercept_commands: bool = True,
     requests_to_requester_without_channel: bool = False,
 ) -> ApprovalsTeams:
-    """Route the approval verbs, listen to draft events (cards, notifications, publication),
-    and — with `intercept_commands` — answer the approvals commands before the root dialog."""
+    """Route the approval verbs and listen to draft events (cards, notifications, publication).
+    The approvals commands are answered before the root dialog: pass `try_command` to
+    `PulseBot(commands=...)`, or give a built `bot` here (with `intercept_commands`)."""
     teams = ApprovalsTeams(
         adapter=adapter,
         app_id=app_id,
