@@ -91,28 +91,21 @@ def _days(value: Any) -> tuple[int, ...]:
 
 @dataclass(frozen=True, slots=True)
 class BriefingSettings:
-    """What briefings and alerts run with: the configured values (`from_settings`) and the
-    tunables no variable sets (days, alert time zone, scheduler lease and tick, delivery), which
-    tests and the bench override."""
+    """What briefings and alerts run with: the configured values (`from_settings`) and three
+    tunables no variable sets, which tests and the bench override."""
 
     jobs_secret: str | None = None
     default_time: time = time(8, 0)
-    default_days: tuple[int, ...] = WEEKDAYS
-    default_tz: str = "Europe/Paris"
+    default_tz: str = "Europe/Paris"  # also the time zone of the alerts' times
     catch_up_hours: float = 3.0
     scheduler_enabled: bool = True
-    lease_s: float = 30.0
-    tick_s: float = 60.0
     alert_every_minutes: float = 5.0
     alert_cooldown_hours: float = 6.0
-    alert_tz: str = "Europe/Paris"
     comms_conversation: str | None = None
+    # Not configured: the scheduler's lease and tick, delivery's parallelism (tests, the bench).
+    lease_s: float = 30.0
+    tick_s: float = 60.0
     delivery_concurrency: int = 20
-    delivery_timeout_s: float = 20.0
-    delivery_max_attempts: int = 4
-    delivery_max_backoff_s: float = 60.0
-    stale_after_minutes: float = 10.0
-    max_attempts: int = 3
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> BriefingSettings:
@@ -239,7 +232,7 @@ class Briefings:
                 lang,
                 sub,
                 default_time=self.settings.default_time,
-                default_days=self.settings.default_days,
+                default_days=WEEKDAYS,
                 channel=conv_type != "personal",
             )
             await turn_context.send_activity(card_activity(card))
@@ -302,7 +295,7 @@ class Briefings:
             lang,
             sub,
             default_time=self.settings.default_time,
-            default_days=self.settings.default_days,
+            default_days=WEEKDAYS,
             channel=conv_type != "personal",
         )
         return ActionResult(card=card)
@@ -403,19 +396,15 @@ def build_briefings(
     `router`. `Briefings.attach(app)` adds the jobs routes and runs the scheduler; the BRIEFING
     intent calls `Briefings.handle_command`."""
     cfg = settings
-    suggest = suggest_post or template_suggester(clock, cfg.alert_tz)
+    suggest = suggest_post or template_suggester(clock, cfg.default_tz)
     subscriptions = SubscriptionService(
-        store, clock, Defaults(cfg.default_time, cfg.default_days, cfg.default_tz)
+        store, clock, Defaults(cfg.default_time, WEEKDAYS, cfg.default_tz)
     )
     delivery = TeamsDelivery(
         adapter,
         app_id,
         references,
-        policy=RetryPolicy(
-            max_attempts=cfg.delivery_max_attempts,
-            max_backoff_s=cfg.delivery_max_backoff_s,
-            timeout_s=cfg.delivery_timeout_s,
-        ),
+        policy=RetryPolicy(),
         concurrency=cfg.delivery_concurrency,
         sleep=sleep,
     )
@@ -429,8 +418,6 @@ def build_briefings(
         briefing_card,
         holder=election.holder,
         catch_up=timedelta(hours=cfg.catch_up_hours),
-        stale_after=timedelta(minutes=cfg.stale_after_minutes),
-        max_attempts=cfg.max_attempts,
         concurrency=cfg.delivery_concurrency,
     )
 
@@ -442,7 +429,7 @@ def build_briefings(
         return [(key, ref.lang)] if ref is not None and ref.active else []
 
     def render_alert(view: AlertView) -> dict[str, Any]:
-        return alert_card(view, cfg.alert_tz)
+        return alert_card(view, cfg.default_tz)
 
     alerts = AlertService(
         store,
@@ -454,7 +441,7 @@ def build_briefings(
         suggest,
         cooldown=timedelta(hours=cfg.alert_cooldown_hours),
         extra_recipients=comms,
-        tz=cfg.alert_tz,
+        tz=cfg.default_tz,
         concurrency=cfg.delivery_concurrency,
     )
     scheduler = Scheduler(clock, election, tick_s=cfg.tick_s)
