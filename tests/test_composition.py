@@ -11,6 +11,7 @@ from bot.clients.store import LocalDirStore
 from bot.clients.x.source import XSource
 from bot.composition import build_core, build_web, build_worker
 from bot.config import load_settings
+from bot.services.roles import APPROVER
 from bot.teams.approval_cards import APPROVE
 from bot.teams.briefing_cards import SAVE_VERB
 
@@ -74,3 +75,22 @@ def test_the_worker_process_never_loads_the_web_app() -> None:
     code = "import sys, bot.worker, bot.composition; sys.exit(1 if 'app' in sys.modules else 0)"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr.decode()[-2000:]
+
+
+async def test_a_roles_team_is_read_through_the_loader_given_at_construction(
+    tmp_path: Path,
+) -> None:
+    asked: list[str] = []
+
+    async def members(team_id: str) -> set[str]:
+        asked.append(team_id)
+        return {"aad-carol"}
+
+    settings = load_settings(_env_file=None, PULSE_ROLES_TEAM_ID="team-comms")
+    core = build_core(settings, store=LocalDirStore(tmp_path), team_members=members)
+    try:
+        assert APPROVER in await core.approvals.roles.roles_of("aad-carol")
+        assert APPROVER not in await core.approvals.roles.roles_of("aad-dave")
+        assert asked == ["team-comms"]  # read once, then cached
+    finally:
+        await core.close()
