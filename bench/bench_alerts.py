@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from replay_alerts import build
 
-from bot.config import Settings
+from bot.config import AlertsSettings
 from bot.domain.costs import PriceTable, Usage
 from bot.ports.posts import Author, Post
 
@@ -89,7 +89,7 @@ async def run(posts: list[Post], every: timedelta, day: datetime) -> tuple[Usage
 
 
 def main() -> int:
-    default = float(Settings.model_fields["alert_every_minutes"].default)
+    default = float(AlertsSettings.model_fields["every_minutes"].default)
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--every", type=float, default=default)
     args = parser.parse_args()

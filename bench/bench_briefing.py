@@ -39,7 +39,7 @@ from bot.services.insights import Insights, InsightsService
 from bot.services.listening import ListeningService
 from bot.services.profiles import ProfileRepository
 from bot.services.subscriptions import KIND, SCHEMA, Subscription, subscriptions_key
-from bot.teams.briefings import BriefingSettings, install_briefings
+from bot.teams.briefings import BriefingSettings, build_briefings
 from tests.briefing.conftest import CountingSource, store_reference
 
 TENANT = "tenant-bench"
@@ -87,19 +87,24 @@ async def run(n: int, concurrency: int, connector: LocalConnector) -> dict[str, 
     listening = ListeningService(source, store, CostLedger(store, clock), clock)
     insights = InsightsService(listening, ProfileRepository(store, DEFAULT_PROFILE_PATH), clock)
     settings = load_settings(_env_file=None, PULSE_DATA_DIR=str(root / "data"))
-    app = create_app(settings, store=store, clock=clock)
+    app = create_app(settings, store=store, clock=clock, briefings_installed=False)
     tokens = TokenCounter()
     from bot.teams.references import ReferenceStore
 
-    briefings = install_briefings(
-        app,
-        app[COMPONENTS_KEY],
+    components = app[COMPONENTS_KEY]
+    briefings = build_briefings(
+        store=store,
+        clock=clock,
+        adapter=components.adapter,
+        app_id=settings.bot.app_id,
+        router=components.bot.actions,
         insights=insights,
         references=ReferenceStore(store, clock, settings.effective_service_url_hosts),
         submit_for_approval=approvals,
         suggest_post=tokens,
         settings=BriefingSettings(scheduler_enabled=False, delivery_concurrency=concurrency),
     )
+    briefings.attach(app)
     subscribers: dict[str, Any] = {}
     for i in range(n):
         tz = ZONES[i % len(ZONES)]

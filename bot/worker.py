@@ -33,7 +33,6 @@ from bot.clients.queue.runner import (
     effect_key,
     record_once,
 )
-from bot.ports.clock import SystemClock
 from bot.ports.queue import JSON, QueueError, WorkQueue
 from bot.ports.store import StorageError, Store
 
@@ -65,7 +64,7 @@ def register_handlers(
     answers: Callable[[JSON], Awaitable[None]] | None = None,
 ) -> None:
     """Every job kind this worker runs: "echo", and "answer" when given its handler
-    (`bot.composition.build_answer_handler`). The services register "briefing" and "alert" here."""
+    (`bot.composition.build_worker`). The services register "briefing" and "alert" here."""
     registry.register_handler("echo", make_echo_handler(store, worker_name))
     if answers is not None:
         from bot.teams.answer_jobs import ANSWER_JOB
@@ -162,61 +161,45 @@ async def run_worker(
 
 
 def main() -> int:
-    from bot.clients.queue.factory import create_queue, load_queue_settings, worker_options
-    from bot.clients.store.factory import create_store
+    from bot.clients.queue.factory import worker_options
     from bot.config import ConfigError, load_settings
     from bot.logs import quiet_azure_sdk, setup_logging
     from bot.telemetry import setup_telemetry
 
     try:
         settings = load_settings()
-        queue_settings = load_queue_settings()
     except ConfigError as exc:
         sys.stderr.write(f"{exc}\n")  # logging is not configured yet
         return 2
-    except ValueError as exc:  # pydantic's ValidationError
-        sys.stderr.write(f"Pulse worker cannot start: {exc}\n")
+    if settings.queue_problems():
+        problems = "\n  - ".join(settings.queue_problems())
+        sys.stderr.write(f"Pulse worker cannot start:\n  - {problems}\n")
         return 2
-    if queue_settings.problems():
-        sys.stderr.write(
-            "Pulse worker cannot start:\n  - " + "\n  - ".join(queue_settings.problems()) + "\n"
-        )
-        return 2
-    setup_logging(
-        settings.log_level, [*settings.secrets(), *queue_settings.secrets()], settings.log_format
-    )
-    quiet_azure_sdk(settings.log_level)
-    telemetry = setup_telemetry(queue_settings, set_global=True)
+    setup_logging(settings.server.log_level, settings.secrets(), settings.server.log_format)
+    quiet_azure_sdk(settings.server.log_level)
+    telemetry = setup_telemetry(settings.telemetry, set_global=True)
 
     async def serve() -> None:
-        from bot.composition import build_answer_handler
+        from bot.composition import build_worker
 
-        store = create_store(settings)
-        queue = create_queue(queue_settings, store)
-        registry = HandlerRegistry()
         name = os.environ.get("CONTAINER_APP_REPLICA_NAME") or f"worker-{uuid.uuid4().hex[:8]}"
-        answers, answering = build_answer_handler(
-            settings,
-            store,
-            SystemClock(),
-            worker_name=name,
-            claim_lease_s=queue_settings.queue_visibility_timeout_s,
-        )
-        register_handlers(registry, store=store, worker_name=name, answers=answers)
+        built = build_worker(settings, name=name)
+        registry = HandlerRegistry()
+        register_handlers(registry, store=built.core.store, worker_name=name, answers=built.answers)
         # The question reader's weights load before the first job, not during it.
-        await asyncio.to_thread(answering.offline.warm_up)
+        await asyncio.to_thread(built.core.answering.offline.warm_up)
         try:
             await run_worker(
-                store=store,
-                queue=queue,
+                store=built.core.store,
+                queue=built.queue,
                 registry=registry,
-                options=worker_options(queue_settings),
+                options=worker_options(settings.queue),
                 host=settings.bind_host,
-                port=queue_settings.worker_port,
+                port=settings.queue.worker_port,
                 name=name,
             )
         finally:
-            await answering.close()
+            await built.core.answering.close()
 
     try:
         asyncio.run(serve())

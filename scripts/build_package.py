@@ -33,8 +33,11 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST_DIR = ROOT / "manifest"
@@ -111,17 +114,18 @@ def project_version() -> str:
         return str(tomllib.load(fh)["project"]["version"])
 
 
-def values_from_settings(settings: Any | None = None) -> PackageValues:
+def values_from_settings(settings: Settings | None = None) -> PackageValues:
     """Read the placeholder values from `bot.config.load_settings()` (or the given settings)."""
     if settings is None:
         sys.path.insert(0, str(ROOT))
         from bot.config import load_settings
 
         settings = load_settings()
-    app_id = (getattr(settings, "app_id", "") or "").strip() or DEMO_APP_ID
+    app_id = settings.bot.app_id.strip() or DEMO_APP_ID
     teams_app_id = os.environ.get("PULSE_TEAMS_APP_ID", "").strip() or app_id
     problems: list[str] = []
-    public_url = (getattr(settings, "public_url", None) or "").strip() or None
+    listing = settings.app
+    public_url = (listing.public_url or "").strip() or None
     domain = None
     if public_url:
         parts = urlsplit(public_url)
@@ -133,8 +137,13 @@ def values_from_settings(settings: Any | None = None) -> PackageValues:
         else:
             domain = parts.hostname
     links: dict[str, str] = {}
+    configured = {
+        "developer_url": listing.developer_url,
+        "privacy_url": listing.privacy_url,
+        "terms_url": listing.terms_url,
+    }
     for field, variable in LINK_SETTINGS.items():
-        value = (getattr(settings, field, None) or "").strip()
+        value = (configured[field] or "").strip()
         if not value:
             if app_id != DEMO_APP_ID:
                 problems.append(f"{variable} is required for a real tenant's package (https)")

@@ -153,9 +153,9 @@ def default_every() -> float:
     value = os.environ.get("PULSE_ALERT_EVERY_MINUTES")
     if value:
         return float(value)
-    from bot.config import Settings
+    from bot.config import AlertsSettings
 
-    return float(Settings.model_fields["alert_every_minutes"].default)
+    return float(AlertsSettings.model_fields["every_minutes"].default)
 
 
 async def main_async(every: float) -> int:

@@ -35,7 +35,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.clients.store.records import parse_record, write_record
 from bot.domain import drafts as dm
@@ -54,6 +54,9 @@ from bot.domain.editorial import EditorialLine
 from bot.ports.clock import Clock
 from bot.ports.store import PreconditionFailed, Store
 from bot.services.roles import ADMIN, APPROVER, RoleService
+
+if TYPE_CHECKING:
+    from bot.services.publishing import PublishingService  # which imports this module
 
 logger = logging.getLogger(__name__)
 
@@ -228,13 +231,14 @@ class ApprovalService:
         policy_approvers: tuple[str, ...] = (),
         max_age: timedelta | None = timedelta(hours=72),
         events: DraftEvents | None = None,
+        line_for: Callable[[str], Awaitable[EditorialLine]] | None = None,
     ) -> None:
         self.repo = DraftRepository(store, clock)
         self.clock = clock
         self.roles = roles
         self.line = line
-        # The tenant's own line when wired (the editorial store); `line` otherwise.
-        self.line_for: Callable[[str], Awaitable[EditorialLine]] | None = None
+        # The tenant's own line (the editorial store's); `line` without one.
+        self.line_for = line_for
         self.allow_self_approval = allow_self_approval
         self.policy = ApprovalPolicy(
             PolicyMode(policy), tuple(p.strip().lower() for p in policy_approvers if p.strip())
@@ -562,3 +566,12 @@ class ApprovalService:
 
 def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@dataclass
+class ApprovalServices:
+    """The approval side of Pulse, built together (bot.composition.build_approval_services)."""
+
+    approvals: ApprovalService
+    publishing: PublishingService
+    roles: RoleService

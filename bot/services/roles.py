@@ -70,9 +70,6 @@ class RoleService:
         self._lock = asyncio.Lock()
         self._open = open_to_all
 
-    def set_team_loader(self, loader: TeamMembersLoader) -> None:
-        self._loader = loader
-
     def static_members(self, role: str) -> frozenset[str]:
         return self._static.get(role, frozenset())
 

@@ -28,7 +28,6 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Awaitable, Coroutine
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -40,10 +39,9 @@ from bot.domain.drafts import AuditEvent, Decision, Draft, DraftState, Person
 from bot.i18n import language_of, t
 from bot.ports.clock import Clock
 from bot.ports.store import PreconditionFailed, StorageError, Store
-from bot.services.approvals import ApprovalService, Outcome, safe_segment
-from bot.services.costs import CostLedger
-from bot.services.publishing import PublishingService
-from bot.services.roles import ADMIN, APPROVER, RoleService
+from bot.services.approvals import ApprovalService, ApprovalServices, Outcome, safe_segment
+from bot.services.drafting import ContextProvider
+from bot.services.roles import ADMIN, APPROVER
 from bot.teams.actions import ActionResult, Actor, CardActionRouter
 from bot.teams.activity import strip_mentions, tenant_of
 from bot.teams.approval_cards import (
@@ -73,13 +71,7 @@ HISTORY = {"decisions", "historique des validations", "décisions"}
 EXPORT = {"export audit", "exporter l'audit", "exporter l’audit", "audit export"}
 EXPORT_MAX_LINES = 200
 JOBS_LEASE = "jobs/approvals"
-
-
-@dataclass
-class ApprovalServices:
-    approvals: ApprovalService
-    publishing: PublishingService
-    roles: RoleService
+EVIDENCE_WAIT_S = 5.0  # a request goes without its evidence links rather than wait longer
 
 
 def _command_text(text: str | None) -> str:
@@ -114,6 +106,7 @@ class ApprovalsTeams:
         clock: Clock,
         services: ApprovalServices,
         allowed_hosts: list[str],
+        requests_to_requester_without_channel: bool = False,
     ) -> None:
         self._adapter = adapter
         self._app_id = app_id
@@ -121,6 +114,8 @@ class ApprovalsTeams:
         self._clock = clock
         self.services = services
         self._hosts = allowed_hosts
+        # Demo mode: with no comms conversation configured, the card goes to the requester's chat.
+        self.requests_to_requester_without_channel = requests_to_requester_without_channel
         self._references = ReferenceStore(store, clock, allowed_hosts)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._jobs: asyncio.Task[None] | None = None
@@ -227,9 +222,6 @@ class ApprovalsTeams:
                 return
             except PreconditionFailed:
                 continue
-
-    # Demo mode: with no comms conversation configured, the card goes to the requester's chat.
-    requests_to_requester_without_channel: bool = False
 
     async def _requester_conversation(
         self, draft: Draft
@@ -581,9 +573,11 @@ def register_approvals(
     clock: Clock,
     allowed_hosts: list[str],
     intercept_commands: bool = True,
+    requests_to_requester_without_channel: bool = False,
 ) -> ApprovalsTeams:
-    """Route the approval verbs, listen to draft events (cards, notifications, publication),
-    and — with `intercept_commands` — answer the approvals commands before the root dialog."""
+    """Route the approval verbs and listen to draft events (cards, notifications, publication).
+    The approvals commands are answered before the root dialog: pass `try_command` to
+    `PulseBot(commands=...)`, or give a built `bot` here (with `intercept_commands`)."""
     teams = ApprovalsTeams(
         adapter=adapter,
         app_id=app_id,
@@ -591,6 +585,7 @@ def register_approvals(
         clock=clock,
         services=services,
         allowed_hosts=allowed_hosts,
+        requests_to_requester_without_channel=requests_to_requester_without_channel,
     )
     for verb in (*_DECISIONS, REFRESH):
         router.register(verb, teams.handler_for(verb))
@@ -609,86 +604,30 @@ def register_approvals(
     return teams
 
 
-def build_approval_services(
-    settings: Any,
-    store: Store,
-    clock: Clock,
-    *,
-    publisher: Any | None = None,
-    team_members: Any | None = None,
-    costs: CostLedger | None = None,
-) -> ApprovalServices:
-    """The services from settings. New settings are read with `getattr` and their defaults
-    until `bot/config.py` declares them (see the issue note). `publisher`: a `PostPublisher`
-    (an `XSource` with user-context auth); built here from settings when posting is enabled.
-    `costs`: the app's X cost ledger (bot.composition.build_ledger); without one, a ledger is
-    built here with the configured prices and monthly budget."""
-    from datetime import timedelta
+class ApprovalRequests:
+    """How a draft from Teams (a drafting dialog, a card, a briefing) becomes an approval
+    request, with the posts behind it as evidence for the approvers (`SubmitForApproval`)."""
 
-    from bot.domain.costs import PriceTable
-    from bot.domain.defaults import default_editorial_line
-    from bot.services.approvals import DraftEvents
+    def __init__(self, approvals: ApprovalService, evidence: ContextProvider) -> None:
+        self._approvals = approvals
+        self._evidence = evidence
 
-    def setting(name: str, default: Any) -> Any:
-        return getattr(settings, name, default)
-
-    roles = RoleService(
-        admins=setting("admins", None),
-        approvers=setting("approvers", None),
-        executives=setting("executives", None),
-        team_id=setting("roles_team_id", None),
-        team_members=team_members,
-        team_ttl_s=float(setting("roles_team_ttl_s", 600.0)),
-        open_to_all=bool(setting("roles_open_to_all", False)),
-    )
-    events = DraftEvents()
-    max_age_hours = setting("draft_max_age_hours", 72)
-    approvals = ApprovalService(
-        store,
-        clock,
-        roles,
-        line=default_editorial_line(),
-        allow_self_approval=bool(setting("effective_allow_self_approval", False)),
-        policy=str(setting("approval_policy", "any")),
-        policy_approvers=tuple(setting("approval_group", None) or ()),
-        max_age=timedelta(hours=max_age_hours) if max_age_hours else None,
-        events=events,
-    )
-    enabled = bool(setting("x_posting_enabled", False)) and bool(
-        setting("has_x_user_context", False)
-    )
-    if enabled and publisher is None:
-        from bot.clients.x import OAuth1UserAuth, OAuth2UserAuth, XSource
-
-        user_auth: Any
-        if settings.x_user_access_token is not None:
-            user_auth = OAuth2UserAuth(settings.x_user_access_token)
-        else:
-            user_auth = OAuth1UserAuth(
-                settings.x_consumer_key,
-                settings.x_consumer_secret,
-                settings.x_access_token,
-                settings.x_access_token_secret,
-            )
-        publisher = XSource(
-            settings.x_bearer_token,
-            user_auth=user_auth,
-            base_url=settings.x_base_url,
-            timeout_s=settings.x_timeout_s,
+    async def submit(
+        self, actor: Actor, text: str, lang: str, context: dict[str, Any] | None
+    ) -> str:
+        requester = Person(actor.key, actor.name)
+        context = dict(context or {})
+        topic = context.get("topic") or context.get("brief")
+        if topic and "evidence" not in context:  # the posts behind it, for the approvers
+            try:
+                async with asyncio.timeout(EVIDENCE_WAIT_S):
+                    posts = await self._evidence(actor.tenant_id, str(topic), lang)
+                context["evidence"] = [p.url for p in posts[:3]]
+            except Exception:
+                logger.warning("approval request without evidence links")
+        draft = await self._approvals.submit(
+            actor.tenant_id or "demo", requester, text, lang, context
         )
-    publishing = PublishingService(
-        approvals.repo,
-        clock,
-        publisher=publisher,
-        enabled=enabled,
-        timeout_s=float(setting("x_timeout_s", 10.0)) + 2.0,
-        events=events,
-        costs=costs
-        or CostLedger(
-            store,
-            clock,
-            prices=PriceTable.from_mapping(setting("x_prices", None) or {}),
-            monthly_budget_usd=setting("x_monthly_budget_usd", None),
-        ),
-    )
-    return ApprovalServices(approvals=approvals, publishing=publishing, roles=roles)
+        return draft.id
+
+    __call__ = submit

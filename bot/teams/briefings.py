@@ -1,7 +1,8 @@
 """Teams glue of briefings and alerts: commands, card verbs, the jobs endpoint, the scheduler.
 
-The lead wires everything with one call in `create_app` (see `install_briefings`), and routes
-messages of intent BRIEFING to `Briefings.handle_command(turn_context, actor, text)`.
+bot.composition builds them once (`build_briefings`); the web app serves their routes and runs
+their scheduler (`Briefings.attach`); messages of intent BRIEFING go to
+`Briefings.handle_command(turn_context, actor, text)`.
 
 `POST /api/jobs/briefing` (and `/api/jobs/alerts`) let an external scheduler (Azure Container
 Apps job, Logic App, cron) run the same work as the in-service scheduler. Authentication: a
@@ -23,9 +24,10 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from botbuilder.core import TurnContext
+from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
+from bot.config import Settings
 from bot.i18n import language_of, t
 from bot.ports.clock import Clock
 from bot.ports.store import AlreadyExists, StorageError, Store
@@ -75,13 +77,6 @@ class SubmitForApproval(Protocol):
         """Submit `text` for approval; returns a short reference shown to the person."""
 
 
-def _secret(value: Any) -> str | None:
-    if value is None:
-        return None
-    raw = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
-    return raw or None
-
-
 def _days(value: Any) -> tuple[int, ...]:
     if isinstance(value, list | tuple):
         return tuple(int(v) for v in value)
@@ -96,48 +91,37 @@ def _days(value: Any) -> tuple[int, ...]:
 
 @dataclass(frozen=True, slots=True)
 class BriefingSettings:
-    """What briefings and alerts read from `Settings`. The fields `Settings` does not declare
-    (days, alert time zone, scheduler lease and tick, delivery) keep their defaults here; tests
-    and the bench override them through `from_settings(..., **overrides)`."""
+    """What briefings and alerts run with: the configured values (`from_settings`) and three
+    tunables no variable sets, which tests and the bench override."""
 
     jobs_secret: str | None = None
     default_time: time = time(8, 0)
-    default_days: tuple[int, ...] = WEEKDAYS
-    default_tz: str = "Europe/Paris"
+    default_tz: str = "Europe/Paris"  # also the time zone of the alerts' times
     catch_up_hours: float = 3.0
     scheduler_enabled: bool = True
-    lease_s: float = 30.0
-    tick_s: float = 60.0
     alert_every_minutes: float = 5.0
     alert_cooldown_hours: float = 6.0
-    alert_tz: str = "Europe/Paris"
     comms_conversation: str | None = None
+    # Not configured: the scheduler's lease and tick, delivery's parallelism (tests, the bench).
+    lease_s: float = 30.0
+    tick_s: float = 60.0
     delivery_concurrency: int = 20
-    delivery_timeout_s: float = 20.0
-    delivery_max_attempts: int = 4
-    delivery_max_backoff_s: float = 60.0
-    stale_after_minutes: float = 10.0
-    max_attempts: int = 3
 
     @classmethod
-    def from_settings(cls, settings: Any, **overrides: Any) -> BriefingSettings:
-        d = cls()
-
-        def get(name: str, default: Any) -> Any:
-            return getattr(settings, name, default) if settings is not None else default
-
-        raw_time = get("briefing_default_time", None)
+    def from_settings(cls, settings: Settings, **overrides: Any) -> BriefingSettings:
+        """The configured values (`settings.briefings`, `settings.alerts`); the others keep
+        their defaults unless `overrides` (tests, the bench) name them."""
+        briefings, alerts = settings.briefings, settings.alerts
+        secret = briefings.jobs_secret.get_secret_value() if briefings.jobs_secret else ""
         values: dict[str, Any] = {
-            "jobs_secret": _secret(get("jobs_secret", None)),
-            "default_time": parse_hhmm(raw_time)
-            if isinstance(raw_time, str)
-            else (raw_time or d.default_time),
-            "default_tz": valid_tz(get("briefing_default_tz", d.default_tz)),
-            "catch_up_hours": float(get("briefing_catch_up_hours", d.catch_up_hours)),
-            "scheduler_enabled": bool(get("scheduler_enabled", d.scheduler_enabled)),
-            "alert_every_minutes": float(get("alert_every_minutes", d.alert_every_minutes)),
-            "alert_cooldown_hours": float(get("alert_cooldown_hours", d.alert_cooldown_hours)),
-            "comms_conversation": get("comms_conversation", None) or None,
+            "jobs_secret": secret or None,
+            "default_time": parse_hhmm(briefings.default_time),
+            "default_tz": valid_tz(briefings.default_tz),
+            "catch_up_hours": briefings.catch_up_hours,
+            "scheduler_enabled": briefings.scheduler_enabled,
+            "alert_every_minutes": alerts.every_minutes,
+            "alert_cooldown_hours": alerts.cooldown_hours,
+            "comms_conversation": alerts.comms_conversation or None,
         }
         values.update(overrides)
         return cls(**values)
@@ -188,6 +172,14 @@ class Briefings:
     scheduler: Scheduler
     submit_for_approval: SubmitForApproval
     _background: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def attach(self, app: web.Application) -> None:
+        """Serve the jobs routes and run the scheduler (unless disabled) while `app` runs."""
+        app.router.add_post("/api/jobs/briefing", self.jobs_briefing)
+        app.router.add_post("/api/jobs/alerts", self.jobs_alerts)
+        app.cleanup_ctx.append(
+            scheduler_cleanup_ctx(self.scheduler, enabled=self.settings.scheduler_enabled)
+        )
 
     # -- messages (Intent.BRIEFING) -----------------------------------------------------------
 
@@ -240,7 +232,7 @@ class Briefings:
                 lang,
                 sub,
                 default_time=self.settings.default_time,
-                default_days=self.settings.default_days,
+                default_days=WEEKDAYS,
                 channel=conv_type != "personal",
             )
             await turn_context.send_activity(card_activity(card))
@@ -303,7 +295,7 @@ class Briefings:
             lang,
             sub,
             default_time=self.settings.default_time,
-            default_days=self.settings.default_days,
+            default_days=WEEKDAYS,
             channel=conv_type != "personal",
         )
         return ActionResult(card=card)
@@ -385,41 +377,34 @@ class Briefings:
         )
 
 
-def install_briefings(
-    app: web.Application,
-    components: Any,
+def build_briefings(
     *,
+    store: Store,
+    clock: Clock,
+    adapter: BotAdapter,
+    app_id: str,
+    router: CardActionRouter,
     insights: InsightsService,
     references: ReferenceStore,
     submit_for_approval: SubmitForApproval,
+    settings: BriefingSettings,
     suggest_post: SuggestPost | None = None,
-    settings: BriefingSettings | None = None,
-    router: CardActionRouter | None = None,
     holder: str | None = None,
     sleep: Sleep = asyncio.sleep,
 ) -> Briefings:
-    """Wire briefings and alerts into `app`: the jobs routes, the scheduler's cleanup_ctx and
-    the card verbs (on `components.bot.actions` unless `router` is given). Call it in
-    `create_app` before the app starts; returns the `Briefings` whose `handle_command` the
-    BRIEFING intent calls."""
-    store: Store = components.store
-    clock: Clock = components.clock
-    cfg = settings or BriefingSettings.from_settings(getattr(components, "settings", None))
-    app_settings = getattr(components, "settings", None)
-    app_id = str(getattr(app_settings, "app_id", "") or "")
-    suggest = suggest_post or template_suggester(clock, cfg.alert_tz)
+    """Briefings and alerts with their delivery and scheduler; their card verbs are routed on
+    `router`. `Briefings.attach(app)` adds the jobs routes and runs the scheduler; the BRIEFING
+    intent calls `Briefings.handle_command`."""
+    cfg = settings
+    suggest = suggest_post or template_suggester(clock, cfg.default_tz)
     subscriptions = SubscriptionService(
-        store, clock, Defaults(cfg.default_time, cfg.default_days, cfg.default_tz)
+        store, clock, Defaults(cfg.default_time, WEEKDAYS, cfg.default_tz)
     )
     delivery = TeamsDelivery(
-        components.adapter,
+        adapter,
         app_id,
         references,
-        policy=RetryPolicy(
-            max_attempts=cfg.delivery_max_attempts,
-            max_backoff_s=cfg.delivery_max_backoff_s,
-            timeout_s=cfg.delivery_timeout_s,
-        ),
+        policy=RetryPolicy(),
         concurrency=cfg.delivery_concurrency,
         sleep=sleep,
     )
@@ -433,8 +418,6 @@ def install_briefings(
         briefing_card,
         holder=election.holder,
         catch_up=timedelta(hours=cfg.catch_up_hours),
-        stale_after=timedelta(minutes=cfg.stale_after_minutes),
-        max_attempts=cfg.max_attempts,
         concurrency=cfg.delivery_concurrency,
     )
 
@@ -446,7 +429,7 @@ def install_briefings(
         return [(key, ref.lang)] if ref is not None and ref.active else []
 
     def render_alert(view: AlertView) -> dict[str, Any]:
-        return alert_card(view, cfg.alert_tz)
+        return alert_card(view, cfg.default_tz)
 
     alerts = AlertService(
         store,
@@ -458,7 +441,7 @@ def install_briefings(
         suggest,
         cooldown=timedelta(hours=cfg.alert_cooldown_hours),
         extra_recipients=comms,
-        tz=cfg.alert_tz,
+        tz=cfg.default_tz,
         concurrency=cfg.delivery_concurrency,
     )
     scheduler = Scheduler(clock, election, tick_s=cfg.tick_s)
@@ -478,11 +461,7 @@ def install_briefings(
         scheduler,
         submit_for_approval,
     )
-    actions = router or components.bot.actions
-    actions.register(SAVE_VERB, briefings.on_save)
-    actions.register(PROPOSE_VERB, briefings.on_propose)
-    actions.register(ALERT_PROPOSE_VERB, briefings.on_alert_propose)
-    app.router.add_post("/api/jobs/briefing", briefings.jobs_briefing)
-    app.router.add_post("/api/jobs/alerts", briefings.jobs_alerts)
-    app.cleanup_ctx.append(scheduler_cleanup_ctx(scheduler, enabled=cfg.scheduler_enabled))
+    router.register(SAVE_VERB, briefings.on_save)
+    router.register(PROPOSE_VERB, briefings.on_propose)
+    router.register(ALERT_PROPOSE_VERB, briefings.on_alert_propose)
     return briefings

@@ -18,6 +18,8 @@ from bot.teams.cards import card_activity, welcome_card
 from bot.teams.commands import is_cancel, is_help
 
 TurnHook = Callable[[TurnContext], Awaitable[None]]
+# A command answered before the root dialog (e.g. the approvals' "decisions"); True: handled.
+MessageCommand = Callable[[TurnContext], Awaitable[bool]]
 
 
 def is_instant(text: str | None) -> bool:
@@ -44,6 +46,7 @@ class PulseBot(TeamsActivityHandler):
         actions: CardActionRouter | None = None,
         roles: RoleResolver = no_roles,
         on_every_turn: list[TurnHook] | None = None,
+        commands: list[MessageCommand] | None = None,
     ) -> None:
         self._conversation_state = conversation_state
         self._user_state = user_state
@@ -55,6 +58,7 @@ class PulseBot(TeamsActivityHandler):
         self.actions = actions or CardActionRouter()
         self._roles = roles
         self._hooks = list(on_every_turn or [])
+        self._commands = list(commands or [])
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity
@@ -81,6 +85,9 @@ class PulseBot(TeamsActivityHandler):
         await self._welcomed.set(turn_context, True)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
+        for command in self._commands:
+            if await command(turn_context):
+                return
         value = turn_context.activity.value
         if isinstance(value, dict) and self.actions.handles(value.get("verb")):
             # Action.Submit fallback of a card action.

@@ -69,13 +69,12 @@ class TeamsTeamMembers:
 
 
 class TeamsRoleResolver:
-    """`RoleResolver` for `PulseBot(roles=...)`: roles of the activity's sender (aadObjectId)."""
+    """`RoleResolver` for `PulseBot(roles=...)`: roles of the activity's sender (aadObjectId).
+    `members` (also the `RoleService`'s team loader) learns the serviceUrl from each activity."""
 
     def __init__(self, roles: RoleService, members: TeamsTeamMembers | None = None) -> None:
         self._roles = roles
         self._members = members
-        if members is not None:
-            roles.set_team_loader(members)
 
     async def __call__(self, activity: Activity) -> frozenset[str]:
         if self._members is not None:

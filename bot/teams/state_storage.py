@@ -24,9 +24,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from botbuilder.core import Storage
+from botbuilder.core import ConversationState, Storage, UserState
 from jsonpickle.pickler import Pickler
 from jsonpickle.unpickler import Unpickler
 
@@ -156,3 +157,16 @@ def _set_etag(item: Any, etag: str) -> None:
             item.e_tag = etag
         except AttributeError:  # an object that cannot carry one: nothing to track
             logger.debug("state item of type %s cannot carry an e_tag", type(item).__name__)
+
+
+@dataclass(frozen=True)
+class BotStates:
+    """The bot's conversation and user state, both kept in the store."""
+
+    conversation: ConversationState
+    user: UserState
+
+    @classmethod
+    def in_store(cls, store: Store) -> BotStates:
+        storage = StoreStorage(store)
+        return cls(ConversationState(storage), UserState(storage))

@@ -39,7 +39,7 @@ def wire(pulse: Pulse, *, publisher: XSource | None = None, clock: Any = None) -
         components.bot.actions,
         services,
         adapter=components.adapter,
-        app_id=components.settings.app_id,
+        app_id=components.settings.bot.app_id,
         store=components.store,
         clock=components.clock,
         allowed_hosts=components.settings.effective_service_url_hosts,

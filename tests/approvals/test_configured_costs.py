@@ -8,13 +8,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.clients.store import LocalDirStore
-from bot.composition import build_ledger
+from bot.composition import build_approval_services, build_core, build_ledger
 from bot.config import load_settings
 from bot.domain.drafts import DraftState
-from bot.teams.approvals import build_approval_services
 from tests.approvals.conftest import ALICE, BOB, TENANT, FakeClock, x_source
 from tests.support.fake_x import FakeXServer
 
+USER_TOKEN = "fake-user-token-for-test"
 TEXT = "Nous recrutons 50 ingénieurs à Lyon — rejoignez-nous !"
 
 
@@ -25,7 +25,7 @@ def settings_with_prices(fake_x: FakeXServer):  # type: ignore[no-untyped-def]
         X_API_BASE_URL=fake_x.base_url,
         PULSE_X_MONTHLY_BUDGET_USD="7",
         X_POSTING_ENABLED="true",
-        X_USER_ACCESS_TOKEN="fake-user-token-for-test",
+        X_USER_ACCESS_TOKEN=USER_TOKEN,
         PULSE_ADMINS="aad-erin",
         PULSE_APPROVERS="aad-bob",
     )
@@ -47,20 +47,26 @@ async def test_the_app_ledger_prices_a_published_post(
     ledger = build_ledger(settings, store, clock)
     assert ledger.monthly_budget == Decimal("7")
     async with x_source(fake_x) as source:
-        services = build_approval_services(settings, store, clock, publisher=source, costs=ledger)
+        services = build_approval_services(settings, store, clock, publisher=source, ledger=ledger)
         await publish_one(services, clock)
     month = await ledger.month_totals()
     assert month.billed.posts_created == 1
     assert month.dollars == Decimal("0.25")  # the configured price, not the default
 
 
-async def test_without_a_ledger_the_configured_prices_still_apply(
+async def test_the_composed_publishing_uses_the_configured_prices(
     tmp_path: Path, clock: FakeClock, fake_x: FakeXServer
 ) -> None:
+    """Built by the composition root: one ledger (the listening one), one X client that reads
+    and posts with the configured user context."""
     settings = settings_with_prices(fake_x)
-    store = LocalDirStore(tmp_path)
-    async with x_source(fake_x) as source:
-        services = build_approval_services(settings, store, clock, publisher=source)
-        await publish_one(services, clock)
-    month = await build_ledger(settings, store, clock).month_totals()
+    fake_x.user_token = USER_TOKEN  # the OAuth 2.0 user token the settings name
+    core = build_core(settings, store=LocalDirStore(tmp_path), clock=clock)
+    try:
+        await publish_one(core.approvals, clock)
+        month = await core.answering.ledger.month_totals()
+    finally:
+        await core.close()
+    assert month.billed.posts_created == 1
     assert month.dollars == Decimal("0.25")
+    assert len(fake_x.created) == 1

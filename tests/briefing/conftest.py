@@ -30,7 +30,7 @@ from bot.services.listening import ListeningService
 from bot.services.profiles import ProfileRepository
 from bot.services.subscriptions import Recipient, SubscriptionService
 from bot.teams.actions import Actor
-from bot.teams.briefings import Briefings, BriefingSettings, install_briefings
+from bot.teams.briefings import Briefings, BriefingSettings, build_briefings
 from bot.teams.references import SCHEMA as REF_SCHEMA
 from bot.teams.references import ReferenceStore, conversation_key
 from tests.support.azurite import Azurite, azurite_blob
@@ -281,9 +281,12 @@ async def make_instance(tmp_path: Path) -> AsyncIterator[InstanceFactory]:
         cfg = BriefingSettings.from_settings(app_settings, **options)
         approvals, sleeps = Approvals(), Sleeps()
         references = ReferenceStore(store, clock, app_settings.effective_service_url_hosts)
-        briefings = install_briefings(
-            app,
-            components,
+        briefings = build_briefings(
+            store=store,
+            clock=clock,
+            adapter=components.adapter,
+            app_id=app_settings.bot.app_id,
+            router=components.bot.actions,
             insights=insights or make_insights(store, clock, source),
             references=references,
             submit_for_approval=approvals,
@@ -291,6 +294,7 @@ async def make_instance(tmp_path: Path) -> AsyncIterator[InstanceFactory]:
             holder=holder,
             sleep=sleeps,
         )
+        briefings.attach(app)
         server = TestServer(app, host="127.0.0.1", port=0)
         await server.start_server()
         servers.append(server)

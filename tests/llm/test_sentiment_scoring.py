@@ -167,7 +167,7 @@ def test_model_scoring_is_off_by_default_and_needs_a_model(
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("AZURE_OPENAI_ENDPOINT", raising=False)
     settings = load_settings(_env_file=None)
-    assert settings.sentiment_model_scoring is False
+    assert settings.sentiment.model_scoring is False
     assert settings.use_sentiment_embeddings is False  # demo mode: word model only
     assert load_settings(_env_file=None, SENTIMENT_EMBEDDINGS="true").use_sentiment_embeddings
     with pytest.raises(ConfigError, match="SENTIMENT_MODEL_SCORING"):
@@ -175,7 +175,7 @@ def test_model_scoring_is_off_by_default_and_needs_a_model(
     ok = load_settings(
         _env_file=None, SENTIMENT_MODEL_SCORING="true", OPENAI_BASE_URL="http://127.0.0.1:9/v1"
     )
-    assert ok.sentiment_model_scoring is True
+    assert ok.sentiment.model_scoring is True
 
 
 async def test_app_wires_the_model_only_when_asked(engine: OpenAIEngine) -> None:

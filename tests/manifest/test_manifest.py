@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bot.config import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST_DIR = ROOT / "manifest"
 
@@ -155,21 +157,22 @@ def test_fill_rejects_unknown_tokens_and_bad_ids() -> None:
     assert "${{NOPE}}" in str(err.value)
 
 
+def _settings(**env: str) -> Settings:
+    return Settings(_env_file=None, **env)  # type: ignore[call-arg]
+
+
 def test_values_from_settings_use_the_demo_guid_without_app_id() -> None:
-    class FakeSettings:
-        app_id = ""
-        public_url = None
-
-    class ProdSettings:
-        app_id = PROD_VALUES.bot_id
-        public_url = "https://pulse.contoso.example:8443/bot"
-        developer_url = "https://contoso.example"
-        privacy_url = "https://contoso.example/privacy"
-        terms_url = "https://contoso.example/terms"
-
-    demo = bp.values_from_settings(FakeSettings())
+    demo = bp.values_from_settings(_settings(MICROSOFT_APP_ID=""))
     assert demo.bot_id == bp.DEMO_APP_ID and demo.public_domain is None
-    prod = bp.values_from_settings(ProdSettings())
+    prod = bp.values_from_settings(
+        _settings(
+            MICROSOFT_APP_ID=PROD_VALUES.bot_id,
+            PULSE_PUBLIC_URL="https://pulse.contoso.example:8443/bot",
+            PULSE_DEVELOPER_URL="https://contoso.example",
+            PULSE_PRIVACY_URL="https://contoso.example/privacy",
+            PULSE_TERMS_URL="https://contoso.example/terms",
+        )
+    )
     assert prod.bot_id == PROD_VALUES.bot_id
     assert prod.public_domain == "pulse.contoso.example"
     assert prod.privacy_url == "https://contoso.example/privacy"
@@ -179,25 +182,24 @@ def test_values_from_settings_use_the_demo_guid_without_app_id() -> None:
 
 
 def test_package_settings_are_refused_with_a_clear_message() -> None:
-    class HttpSettings:
-        app_id = ""
-        public_url = "http://pulse.contoso.example"
-        privacy_url = "http://contoso.example/privacy"
-
+    http = _settings(
+        MICROSOFT_APP_ID="",
+        PULSE_PUBLIC_URL="http://pulse.contoso.example",
+        PULSE_PRIVACY_URL="http://contoso.example/privacy",
+    )
     with pytest.raises(bp.PackageError) as err:
-        bp.values_from_settings(HttpSettings())
+        bp.values_from_settings(http)
     assert err.value.problems == [
         "PULSE_PUBLIC_URL must be an https:// address (Teams reaches bots over HTTPS only), "
         "not 'http://pulse.contoso.example'",
         "PULSE_PRIVACY_URL must be an https:// address, not 'http://contoso.example/privacy'",
     ]
 
-    class TenantWithoutLinks:
-        app_id = PROD_VALUES.bot_id
-        public_url = "https://pulse.contoso.example"
-
+    tenant_without_links = _settings(
+        MICROSOFT_APP_ID=PROD_VALUES.bot_id, PULSE_PUBLIC_URL="https://pulse.contoso.example"
+    )
     with pytest.raises(bp.PackageError) as err:
-        bp.values_from_settings(TenantWithoutLinks())
+        bp.values_from_settings(tenant_without_links)
     assert [p.split(" ")[0] for p in err.value.problems] == [
         "PULSE_DEVELOPER_URL",
         "PULSE_PRIVACY_URL",

@@ -15,7 +15,6 @@ from bot.clients.store.records import (
     parse_record,
     purge_expired,
     read_record,
-    retention_from,
     write_record,
 )
 from bot.config import Settings
@@ -118,7 +117,7 @@ async def test_purge_refuses_an_empty_prefix(store: Store) -> None:
         await purge_expired(store, "", now=NOW)
 
 
-def test_retention_from_settings() -> None:
+def test_cache_retention_setting() -> None:
     assert timedelta(days=7) == DEFAULT_CACHE_RETENTION
-    assert retention_from(Settings()) == timedelta(days=7)
-    assert retention_from(Settings(PULSE_CACHE_RETENTION_DAYS=3)) == timedelta(days=3)
+    assert Settings(_env_file=None).storage.cache_retention_days == DEFAULT_CACHE_RETENTION.days
+    assert Settings(_env_file=None, PULSE_CACHE_RETENTION_DAYS=3).storage.cache_retention_days == 3

@@ -34,7 +34,6 @@ from aiohttp.test_utils import TestServer
 
 from app import create_app
 from bot.clients.queue.azure import AzureQueue
-from bot.clients.queue.factory import QueueSettings
 from bot.clients.store.blob import BlobStore
 from bot.config import load_settings
 from bot.devtools.connector import LocalConnector
@@ -184,9 +183,8 @@ class Rig:
         self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120))
         env = self.env()
         settings = load_settings(_env_file=None, **env)
-        queue_settings = QueueSettings(_env_file=None, **env)  # type: ignore[call-arg]
         for _ in range(web_instances):
-            app = create_app(settings, briefings_installed=False, queue_settings=queue_settings)
+            app = create_app(settings, briefings_installed=False)
             server = TestServer(app, host="127.0.0.1", port=0)
             await server.start_server()
             self.web.append(server)

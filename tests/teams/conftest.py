@@ -76,7 +76,7 @@ async def make_pulse(tmp_path: Path, connector: LocalConnector) -> AsyncIterator
 
     async def factory(**overrides: Any) -> Pulse:
         settings = load_settings(_env_file=None, PULSE_DATA_DIR=str(tmp_path / "data"), **overrides)
-        credentials = StaticCredentialsFactory(settings.app_id) if settings.app_id else None
+        credentials = StaticCredentialsFactory(settings.bot.app_id) if settings.bot.app_id else None
         app = create_app(settings, credentials_factory=credentials)
         server = TestServer(app, host="127.0.0.1", port=0)
         await server.start_server()

@@ -62,7 +62,7 @@ async def test_body_in_two_writes_is_processed(demo: Pulse) -> None:
 
 async def test_large_body_in_one_write_is_processed(demo: Pulse) -> None:
     body = _help(demo, padding="p" * 200_000)
-    assert 200_000 < len(body) < demo.components.settings.max_body_bytes
+    assert 200_000 < len(body) < demo.components.settings.edge.max_body_bytes
     status, _ = await raw_post(demo, [body])
     assert status == 200
     assert len(await demo.connector.wait_messages(1)) == 1

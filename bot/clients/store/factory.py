@@ -14,21 +14,21 @@ def create_store(settings: Settings) -> Store:
     """`LocalDirStore` under `PULSE_DATA_DIR` (demo default) or `BlobStore` (STORAGE_BACKEND=blob).
 
     Nothing touches the network or the disk here: the blob container is created on first use."""
-    if settings.storage_backend is StorageBackend.BLOB:
+    if settings.storage.backend is StorageBackend.BLOB:
         from bot.clients.store.blob import BlobStore
 
-        secret = settings.azure_storage_connection_string
+        secret = settings.storage.connection_string
         connection_string = secret.get_secret_value() if secret is not None else None
         store = BlobStore(
-            container=settings.azure_storage_container,
+            container=settings.storage.container,
             connection_string=connection_string or None,
-            account_url=None if connection_string else settings.azure_storage_account_url,
-            timeout_s=settings.storage_timeout_s,
+            account_url=None if connection_string else settings.storage.account_url,
+            timeout_s=settings.storage.timeout_s,
         )
         logger.info("storage: %r", store)  # host and container only, never the key
         return store
     from bot.clients.store.local import LocalDirStore
 
-    local = LocalDirStore(settings.data_dir, timeout_s=settings.storage_timeout_s)
+    local = LocalDirStore(settings.storage.data_dir, timeout_s=settings.storage.timeout_s)
     logger.info("storage: %r", local)
     return local

@@ -14,7 +14,6 @@ import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from bot.ports.store import (
     JSON,
@@ -162,12 +161,6 @@ async def cas_update(
     raise CasConflict(f"key {key!r}: still contended after {attempts} attempts")
 
 
-def retention_from(settings: Any) -> timedelta:
-    """The cache retention configured (`PULSE_CACHE_RETENTION_DAYS`, default 7 days)."""
-    days = getattr(settings, "cache_retention_days", None)
-    return timedelta(days=days) if isinstance(days, int) and days > 0 else DEFAULT_CACHE_RETENTION
-
-
 async def purge_expired(
     store: Store,
     prefix: str,
@@ -220,6 +213,5 @@ __all__ = [
     "parse_record",
     "purge_expired",
     "read_record",
-    "retention_from",
     "write_record",
 ]
