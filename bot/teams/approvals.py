@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import logging
 import re
-import unicodedata
 import uuid
 from collections.abc import Awaitable, Coroutine
 from typing import Any
@@ -36,6 +35,7 @@ from botbuilder.schema import Activity, ConversationReference
 
 from bot.domain.compliance import ComplianceReport
 from bot.domain.drafts import AuditEvent, Decision, Draft, DraftState, Person
+from bot.domain.text import nfc_lower
 from bot.i18n import language_of, t
 from bot.ports.clock import Clock
 from bot.ports.store import PreconditionFailed, StorageError, Store
@@ -76,7 +76,7 @@ EVIDENCE_WAIT_S = 5.0  # a request goes without its evidence links rather than w
 
 def _command_text(text: str | None) -> str:
     text = strip_mentions(text)
-    text = unicodedata.normalize("NFC", text).strip().lower().rstrip(".!?")
+    text = nfc_lower(text).strip().rstrip(".!?")
     return re.sub(r"\s+", " ", text).strip()
 
 
