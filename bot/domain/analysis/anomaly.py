@@ -63,6 +63,7 @@ class AnomalyParams:
     floor_per_hour: float = 2.0  # the expected rate never goes below this...
     floor_share_of_mean: float = 0.25  # ...nor below this share of the mean hourly rate
     min_dispersion: float = 0.04  # days differ: at least this over-dispersion (CV 20 %)
+    short_history_dispersion: float = 0.1  # added under a week of history (weekdays unknown)
     weekday_shrink: float = 0.5  # weekday factor pulled halfway to 1 (one week is one sample)
     windows: tuple[int, ...] = (10, 20, 30, 60)  # minutes of the burst test
     alert_strength: float = 7.0  # -log10(p) at or above which a burst is an alert...
@@ -76,9 +77,12 @@ class AnomalyParams:
     watch_excess: float = 5.0
     cusum_k: float = 2.0  # CUSUM tuned to detect a rate this many times the usual
     # CUSUM statistic for an alert: the highest it reached while "building" over 48 calm days
-    # of `scripts/eval_crisis.py` (15.0) x a margin of 1.25, not fitted to the events...
+    # of `scripts/eval_crisis.py`'s events' stream (15.0) x a margin of 1.25, not fitted to the
+    # events (on the drifting calm families it reaches its cap: the x2 belief below gates)...
     cusum_alert: float = 18.75
-    cusum_ratio: float = 1.5  # ...when the last hour or two hours are this much above the usual,
+    # ...when the last hour or two hours are this much above today's usual (1.5 before the
+    # harder calm streams: drifting days and viral posts reached x2 and more)
+    cusum_ratio: float = 2.0
     cusum_strength: float = 2.5  # unlikely at this -log10(p) on their own...
     cusum_excess: float = 10.0  # ...and this many posts above the usual
     cusum_windows: tuple[int, ...] = (60, 120)  # the windows those are read over (any passes)
@@ -87,8 +91,8 @@ class AnomalyParams:
     hold_ratio: float = 1.3  # or the last half hour is this much above the usual
     calm_minutes: int = 30  # calm this long closes the event ("calming down")
     min_history_days: int = 1  # less history: the short-baseline reason is given
-    level_hours: int = 12  # today's level is read over these latest hours of the baseline...
-    level_prior: float = 20.0  # ...shrunk toward 1 by this many expected posts...
+    level_hours: int = 24  # today's level is read over these latest hours of the baseline...
+    level_prior: float = 100.0  # ...shrunk toward 1 by this many expected posts...
     level_bounds: tuple[float, float] = (1.0, 1.6)  # ...and kept within these (never below
     # the usual: a quiet day raises no false alarm, a busier one should not either)
 
@@ -171,6 +175,8 @@ class Baseline:
         var = statistics.pvariance(spread) if len(spread) > 1 else centre
         phi = max(p.min_dispersion, (var - centre) / centre**2 if centre > 0 else 0.0)
         phi += 1.0 / (sum(samples) + 0.5)  # a rate learnt from few posts is uncertain
+        if self.days < p.baseline_days - 1:  # a new profile: its weekdays are not known yet
+            phi += p.short_history_dispersion
         mu = centre * self._weekday(hour)
         result = (max(mu, floor), phi)
         self._cache[hour] = result
@@ -179,7 +185,7 @@ class Baseline:
     def _weekday(self, hour: datetime) -> float:
         """This weekday's level against the usual day: the same calendar day a week ago (the
         part of it still in the 7 days known, at least 6 hours) against the same hours of the
-        other days (one sample: shrunk toward 1)."""
+        other days (one sample: shrunk toward 1, and never below 1)."""
         p = self.params
         day = hour.replace(hour=0) - timedelta(days=7)
         hours = [h for h in range(24) if day + timedelta(hours=h) in self.hourly]
@@ -194,7 +200,9 @@ class Baseline:
         if not others or statistics.fmean(others) <= 0:
             return 1.0
         local = week_ago / statistics.fmean(others)
-        return max(0.5, min(2.0, 1.0 + p.weekday_shrink * (local - 1.0)))
+        # Raising only: one week is one sample, and a day that drifted low last week must not
+        # lower this week's bar (a quieter weekday is safe: it is only detected a bit later).
+        return max(1.0, min(2.0, 1.0 + p.weekday_shrink * (local - 1.0)))
 
     def expected(
         self, start: datetime, end: datetime, levelled: bool = False
