@@ -185,3 +185,43 @@ def test_state_round_trips_through_json() -> None:
     assert s.state.event_id is not None
     again = DetectorState.from_json(s.state.to_json())
     assert again.to_json() == s.state.to_json() and again.event_id == s.state.event_id
+
+
+def test_a_day_busier_than_the_week_raises_the_expected_level() -> None:
+    """Days drift: when the last day of the baseline already ran x1.6 the usual, today's level
+    is read from it, so the afternoon at that level is no build, while a burst on top of it
+    still alerts."""
+
+    def busier_today(t: datetime) -> float:
+        return (48 if t >= NOW - timedelta(hours=24) else 30) / 60
+
+    s = Stream(history(busier_today))
+    assert 1.3 <= s.baseline.level <= 1.6
+    busy = s.run(240, lambda t: 48 / 60)
+    assert Level.ALERT not in {d.level for d in busy}
+    burst = s.run(15, lambda t: 8.0)
+    assert Level.ALERT in {d.level for d in burst}
+
+
+def test_a_quieter_day_never_lowers_the_expected_level() -> None:
+    """A quieter evening before (a Sunday) does not make the next hours look busy."""
+
+    def quiet_evening(t: datetime) -> float:
+        return (15 if t >= NOW - timedelta(hours=24) else 30) / 60
+
+    s = Stream(history(quiet_evening))
+    assert s.baseline.level == 1.0
+
+
+def test_the_weekday_factor_reads_last_weeks_same_day() -> None:
+    """Weekends at half the weekdays' level: a Monday hour is expected near the weekdays'
+    level (last Monday, against the same hours of the other days), above the week's mean."""
+
+    def weekdays(t: datetime) -> float:
+        return (20 if t.weekday() >= 5 else 40) / 60
+
+    hourly = history(weekdays, days=7, seed=3)
+    baseline = Baseline.of(hourly, NOW)
+    mu, _ = baseline.rate(NOW)
+    week_mean = (5 * 40 + 2 * 20) / 7
+    assert week_mean + 1.5 < mu < 44

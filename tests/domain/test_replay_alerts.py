@@ -70,3 +70,30 @@ def test_replay_prints_one_json_line_per_check() -> None:
     assert alerts and alerts[0] - BURST <= timedelta(minutes=10)
     first = checks[times.index(alerts[0])]
     assert "volume_burst" in first["reasons"] and first["score"] > 0.5
+
+
+def test_the_fast_replay_of_the_evaluation_gives_the_service_levels() -> None:
+    """`scripts/eval_crisis.py` replays its many calm days with `FastReplay` (the detector and
+    the counts the stream implies, without the service around them): on the same stream it
+    must give the very levels of `replay_alerts.replay`, check by check."""
+    import asyncio
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from eval_crisis import FastReplay
+    from replay_alerts import parse_post, replay
+
+    posts = [parse_post(json.loads(line)) for line in stream().splitlines()]
+    every = timedelta(minutes=10)
+    start = BURST - timedelta(hours=20)
+
+    async def service_levels() -> list[tuple[datetime, str]]:
+        found = []
+        async for line in replay(posts, every, start=start):
+            found.append((datetime.fromisoformat(line["at"].replace("Z", "+00:00")), line["level"]))
+        return found
+
+    slow = asyncio.run(service_levels())
+    times = sorted(p.created_at for p in posts)
+    fast = [(t, d.level.value) for t, d in FastReplay(times).run(start, slow[-1][0], every)]
+    assert fast == slow
+    assert {level for _, level in slow} >= {"calm", "alert"}
