@@ -34,6 +34,7 @@ from typing import Any
 
 from botbuilder.core import BotAdapter, TurnContext
 from botbuilder.schema import Activity, ConversationReference
+from botframework.connector import ConnectorClient
 from msrest.exceptions import HttpOperationError
 from tenacity import (
     AsyncRetrying,
@@ -42,7 +43,6 @@ from tenacity import (
     stop_after_attempt,
     wait_exponential_jitter,
 )
-from urllib3.util.retry import Retry
 
 from bot.ports.store import JSON
 from bot.services.briefings import DeliveryOutcome, DeliveryStatus
@@ -115,18 +115,14 @@ def _log_retry(state: RetryCallState) -> None:
 
 
 def _sdk_retries_off(turn_context: TurnContext, timeout_s: float) -> None:
-    """The turn's connector client (a new one per proactive turn) gets a urllib3 policy that
-    never retries, so that only our attempts count and an HTTP error comes back as one."""
+    """The turn's connector client (a new one per proactive turn) makes no retries of its own
+    (msrest's public `retry_policy.retries`), so that only our attempts count and an HTTP error
+    comes back as one; each attempt has our timeout."""
     client = turn_context.turn_state.get(BotAdapter.BOT_CONNECTOR_CLIENT_KEY)
-    config = getattr(client, "config", None)
-    if config is None:
+    if not isinstance(client, ConnectorClient):
         return
-    retry_policy = getattr(config, "retry_policy", None)
-    if retry_policy is not None:
-        retry_policy.policy = Retry(total=False)  # no retry; responses returned as they are
-    connection = getattr(config, "connection", None)
-    if connection is not None:
-        connection.timeout = timeout_s
+    client.config.retry_policy.retries = False  # no retry; responses returned as they are
+    client.config.connection.timeout = timeout_s
 
 
 def proactive_reference(ref: StoredReference) -> ConversationReference:
