@@ -154,24 +154,22 @@ class DraftRepository:
         return draft, found.etag
 
     async def create(self, draft: Draft) -> str:
-        return await write_record(
-            self.store,
-            draft_key(draft.tenant_id, draft.id),
-            kind=KIND,
-            schema=SCHEMA,
-            data=draft.to_data(),
-            if_none_match=True,
-            now=self.clock.now(),
-        )
+        return await self._write(draft, if_none_match=True)
 
     async def replace(self, draft: Draft, etag: str) -> str:
+        return await self._write(draft, if_match=etag)
+
+    async def _write(
+        self, draft: Draft, *, if_match: str | None = None, if_none_match: bool = False
+    ) -> str:
         return await write_record(
             self.store,
             draft_key(draft.tenant_id, draft.id),
             kind=KIND,
             schema=SCHEMA,
             data=draft.to_data(),
-            if_match=etag,
+            if_match=if_match,
+            if_none_match=if_none_match,
             now=self.clock.now(),
         )
 
@@ -322,44 +320,48 @@ class ApprovalService:
             return await self._refused(
                 tenant_id, draft_id, version, actor, str(decision), Outcome.INVALID, None
             )
+
+        async def refused(
+            outcome: Outcome,
+            draft: Draft | None,
+            *,
+            previous: AuditEvent | None = None,
+            report: ComplianceReport | None = None,
+        ) -> DecisionResult:
+            """This click, refused (and audited)."""
+            return await self._refused(
+                tenant_id,
+                draft_id,
+                version,
+                actor,
+                decision.value,
+                outcome,
+                draft,
+                previous=previous,
+                report=report,
+            )
+
         found = await self.repo.get(tenant_id, draft_id)
         if found is None:
-            return await self._refused(
-                tenant_id, draft_id, version, actor, decision.value, Outcome.NOT_FOUND, None
-            )
+            return await refused(Outcome.NOT_FOUND, None)
         draft = found[0]
         roles = await self.roles.roles_of(actor.id)
         is_requester = actor.id == draft.requester.id
         may_edit = decision is Decision.EDIT and is_requester
         if APPROVER not in roles and ADMIN not in roles and not may_edit:
-            return await self._refused(
-                tenant_id, draft_id, version, actor, decision.value, Outcome.NOT_ALLOWED, draft
-            )
+            return await refused(Outcome.NOT_ALLOWED, draft)
 
         report: ComplianceReport | None = None
         line = await self._line(tenant_id)
         if decision is Decision.EDIT:
             if not (new_text or "").strip():
-                return await self._refused(
-                    tenant_id, draft_id, version, actor, decision.value, Outcome.INVALID, draft
-                )
+                return await refused(Outcome.INVALID, draft)
             assert new_text is not None
             report = self.check_text(new_text, line, draft.lang, draft.context)
             if not report.compliant:  # the same checks as a submission: no way round the line
-                return await self._refused(
-                    tenant_id,
-                    draft_id,
-                    version,
-                    actor,
-                    decision.value,
-                    Outcome.NOT_COMPLIANT,
-                    draft,
-                    report=report,
-                )
+                return await refused(Outcome.NOT_COMPLIANT, draft, report=report)
         if decision is Decision.REJECT and not (reason or "").strip():
-            return await self._refused(
-                tenant_id, draft_id, version, actor, decision.value, Outcome.INVALID, draft
-            )
+            return await refused(Outcome.INVALID, draft)
         now = self.clock.now()
 
         def step(current: Draft) -> Transition:
@@ -381,50 +383,20 @@ class ApprovalService:
             moved, _ = await self.repo.transition(tenant_id, draft_id, step)
         except dm.StaleVersion as exc:
             latest = await self.repo.get(tenant_id, draft_id)
-            return await self._refused(
-                tenant_id,
-                draft_id,
-                version,
-                actor,
-                decision.value,
-                Outcome.ALREADY_DECIDED,
-                latest[0] if latest else draft,
-                previous=exc.last,
+            return await refused(
+                Outcome.ALREADY_DECIDED, latest[0] if latest else draft, previous=exc.last
             )
         except NotCompliant as exc:
-            return await self._refused(
-                tenant_id,
-                draft_id,
-                version,
-                actor,
-                decision.value,
-                Outcome.NOT_COMPLIANT,
-                draft,
-                report=exc.report,
-            )
+            return await refused(Outcome.NOT_COMPLIANT, draft, report=exc.report)
         except dm.SelfApproval:
-            return await self._refused(
-                tenant_id, draft_id, version, actor, decision.value, Outcome.SELF_APPROVAL, draft
-            )
+            return await refused(Outcome.SELF_APPROVAL, draft)
         except dm.DraftExpired as exc:
             expired = await self._expire_one(tenant_id, draft_id)
-            return await self._refused(
-                tenant_id,
-                draft_id,
-                version,
-                actor,
-                decision.value,
-                Outcome.EXPIRED,
-                expired or exc.draft,
-            )
+            return await refused(Outcome.EXPIRED, expired or exc.draft)
         except (dm.IllegalTransition, ValueError):
-            return await self._refused(
-                tenant_id, draft_id, version, actor, decision.value, Outcome.INVALID, draft
-            )
+            return await refused(Outcome.INVALID, draft)
         if moved is None:
-            return await self._refused(
-                tenant_id, draft_id, version, actor, decision.value, Outcome.NOT_FOUND, None
-            )
+            return await refused(Outcome.NOT_FOUND, None)
         logger.info(
             "draft %s: %s by %s (v%d)", draft_id, moved.event.action, actor.id, moved.event.version
         )
