@@ -112,6 +112,10 @@ def figures_of(insights: Insights) -> dict[str, str | int | float]:
     if a.today_mentions is not None:
         figures["today_mentions"] = a.today_mentions
     vol = a.volume
+    # The comparison with the usual is a day's (so far) against the same hours of the previous
+    # days: it describes a window within that day, never a week's total.
+    if vol is not None and insights.window.start < vol.since:
+        vol = None
     if vol is not None:
         if vol.usual_median is not None:
             figures["usual_mentions"] = round(vol.usual_median)

@@ -209,3 +209,29 @@ async def test_the_demo_week_is_consistent_read_back_from_the_counts(
     )
     assert now.figures["past_crisis_level"] == "alert"
     assert "crise" in now.draft.headline.lower() and "pas de crise" not in now.draft.headline
+
+
+async def test_a_weeks_answer_never_states_a_days_ratio(
+    make_instance: InstanceFactory,
+    local_store: Any,
+    clock: FakeClock,
+) -> None:
+    """The comparison with the usual is today's so far against the same hours of the previous
+    days: a week's total must not be given "×0.5 the usual level" (it was, from today's ratio)."""
+    inst = await make_instance(local_store, clock)
+    ask = inst.app[COMPONENTS_KEY].ask
+    week = await ask.answer(
+        "what are people saying about us this week?",
+        Understanding(Intent.PULSE, "en", Period.THIS_WEEK),
+        tenant_id=TENANT,
+    )
+    assert int(week.figures["total_mentions"]) > int(week.figures["today_mentions"])
+    for key in ("volume_ratio", "volume_level", "usual_mentions", "volume_change_pct"):
+        assert key not in week.figures
+    assert "usual" not in week.draft.summary and "×" not in week.draft.summary
+    today = await ask.answer(
+        "what are people saying about us today?",
+        Understanding(Intent.PULSE, "en", Period.TODAY),
+        tenant_id=TENANT,
+    )
+    assert "volume_level" in today.figures and "usual_mentions" in today.figures
