@@ -145,6 +145,22 @@ def test_a_build_is_believed_on_the_last_hour_before_two_hours_catch_up() -> Non
     assert first_alert(DEFAULT_PARAMS) < first_alert(two_hours_only)
 
 
+def test_a_build_held_below_x2_is_believed_by_persistence() -> None:
+    """x1.85 for four hours never reaches the x2 bar; held above x1.75 it alerts as a slow
+    build, and not without the persistence rule."""
+
+    def alerts(params: AnomalyParams) -> list[Detection]:
+        s = Stream(history(flat(40)))
+        s.run(60, flat(40))
+        build = s.run(240, lambda t: 40 * 1.85 / 60, params)
+        return [d for d in build if d.level is Level.ALERT]
+
+    held = alerts(DEFAULT_PARAMS)
+    assert held and Signal.SLOW_BUILD.value in held[0].reason_codes()
+    assert held[0].state.low_since is not None
+    assert not alerts(replace(DEFAULT_PARAMS, persist_minutes=0))
+
+
 def test_a_busy_day_is_not_a_slow_build() -> None:
     """A day 30 % busier than the usual ones all afternoon (days differ): no alert."""
     s = Stream(history(flat(40)))
