@@ -135,9 +135,12 @@ def reads_as_draft_command(text: str, value: dict[str, Any] | None = None) -> bo
 @dataclass(frozen=True, slots=True)
 class DraftHandBack:
     """The drafting dialog let go of a message that is a new question: the root answers it
-    (the current activity's own text). The draft is set aside, resumable."""
+    (the current activity's own text). The draft is set aside, resumable. `read`: how the
+    message was read here (not a follow-up: it inherits nothing from the draft), so that the
+    root does not read it a second time (a second model call, with a model configured)."""
 
     text: str
+    read: Understanding | None = None
 
 
 def is_new_question(
@@ -280,6 +283,7 @@ class DraftingDialog(CancelAndHelpDialog):
         if not clicked and (self._understand is None or reads_as_draft_command(text, value)):
             return None
         state = self._state_in(inner_dc)
+        u: Understanding | None = None
         if not clicked:
             assert self._understand is not None
             draft = Understanding(
@@ -296,7 +300,8 @@ class DraftingDialog(CancelAndHelpDialog):
             logger.info("drafting interrupted by a new question (intent %s)", u.intent.value)
         await self._put_aside(context, state)
         await inner_dc.cancel_all_dialogs()
-        return DialogTurnResult(DialogTurnStatus.Complete, DraftHandBack(text))
+        read = u if u is not None and not u.follow_up else None
+        return DialogTurnResult(DialogTurnStatus.Complete, DraftHandBack(text, read))
 
     async def _put_aside(self, context: TurnContext, state: dict[str, Any]) -> None:
         if not state.get("brief"):

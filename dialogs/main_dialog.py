@@ -14,7 +14,7 @@ from bot.teams.actions import actor_of
 from bot.teams.cards import card_activity, help_card
 from bot.teams.clarify import as_reading, clarify_choice
 from bot.teams.commands import command_lang, is_cancel, is_help
-from bot.teams.routes import Routes
+from bot.teams.routes import Routes, understanding_from_json, understanding_to_json
 from dialogs.drafting_dialog import DRAFTING_DIALOG_ID, DraftHandBack, draft_command
 from dialogs.interruptions import CancelAndHelpDialog
 from dialogs.tour_dialog import (
@@ -88,6 +88,10 @@ class MainDialog(CancelAndHelpDialog):
             if matches(text):
                 await run(step, text)
                 return await step.end_dialog()
+        options = step.options if isinstance(step.options, dict) else {}
+        already = understanding_from_json(options.get("read"))
+        if already is not None:  # this message, read by the drafting dialog that let it go
+            return await self._answer(step, already, text)
         previous = await self._routes.previous(step.context)
         tenant = actor_of(activity).tenant_id
         understanding = await self._routes.understand(text, lang, previous, tenant)
@@ -118,6 +122,10 @@ class MainDialog(CancelAndHelpDialog):
         clicked = isinstance(step.result, TourResult) and clarify_choice(
             step.context.activity.value
         )
+        if isinstance(step.result, DraftHandBack) and step.result.read is not None:
+            return await step.replace_dialog(
+                "main", {"read": understanding_to_json(step.result.read)}
+            )
         if handed_back(step.result) or isinstance(step.result, DraftHandBack) or clicked:
             return await step.replace_dialog("main")
         return await step.end_dialog(step.result)

@@ -276,6 +276,32 @@ async def test_a_new_question_interrupts_the_draft_which_can_be_resumed(demo: Pu
     assert cards(review)
 
 
+async def test_a_question_that_interrupts_a_draft_is_read_once(demo: Pulse) -> None:
+    """The drafting dialog reads the message to know it is a new question; the root answers
+    with that reading instead of reading it again (with a model: one call, not two)."""
+    engine = demo.components.engine
+    real = engine.understand
+    reads: list[str] = []
+
+    async def understand(
+        text: str,
+        lang: str,
+        previous: Understanding | None,
+        vocabulary: Vocabulary | None = None,
+    ) -> Understanding:
+        reads.append(text)
+        return await real(text, lang, previous, vocabulary)
+
+    engine.understand = understand  # type: ignore[method-assign]
+    await say(demo, "suggest a post about our new battery")
+    await wait_card(demo, 1)
+    replies = await say(demo, "is a crisis brewing?")
+    assert texts(replies)[0] == t("en", "converse.draft_set_aside", brief="our new battery")
+    answer = await wait_card(demo, 2)
+    assert answer["body"][0]["text"].startswith(CRISIS_HEADLINES["en"])
+    assert reads.count("is a crisis brewing?") == 1
+
+
 async def test_french_unsubscribe_during_a_draft_from_an_english_client(demo: Pulse) -> None:
     await say(demo, "propose un post sur notre nouvelle batterie")
     variants = await wait_card(demo, 1)
